@@ -1,0 +1,52 @@
+# zqf-analysis: `make report` builds everything, `make test` checks it. Both create .venv on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+KERNEL := zqf-analysis
+DATASET ?= data/raw/zaqa-2024
+NAME := $(notdir $(patsubst %/,%,$(DATASET)))
+PROCESSED := data/processed/$(NAME)
+REPORTS := reports/$(NAME)
+export PYTHONHASHSEED := 0
+export HF_HUB_OFFLINE := 1
+export MPLBACKEND := Agg
+
+.DEFAULT_GOAL := help
+.PHONY: help venv report test lab bench lint clean distclean
+
+help: ## Show this help (the default goal)
+	@echo "zqf-analysis: reproducible analysis of the ZAQA micro-credentials survey"
+	@echo
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "  Variables: DATASET=$(DATASET) (a dataset folder)"
+
+$(INSTALLED): pyproject.toml
+	@echo "[venv] creating $(VENV) and installing zqf-analysis with its dev tools (first run only)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (zqf-analysis)" >/dev/null
+	@touch $@
+
+venv: $(INSTALLED) ## Create .venv and install the package (done automatically by the other targets)
+
+report: $(INSTALLED) ## Build the cleaned data and the rendered report for DATASET
+	@$(BIN)/python -m zqf_analysis build --dataset $(DATASET)
+
+test: $(INSTALLED) ## Run the test suite
+	@$(BIN)/python -m pytest -q
+
+lab: $(INSTALLED) ## Start JupyterLab on notebooks/ with the package's kernel
+	@$(BIN)/jupyter lab notebooks/
+
+lint: $(INSTALLED) ## Check style with ruff
+	@$(BIN)/ruff check zqf_analysis tests
+
+clean: ## Remove generated data and reports (keeps .venv)
+	rm -rf data/processed/*/ reports/
+
+distclean: clean ## Also remove the virtual environment
+	rm -rf $(VENV)

@@ -1,0 +1,488 @@
+"""Read a dataset folder: published counts, or a per-respondent export tabulated into the same tables.
+
+A dataset is a folder holding ``questionnaire.yaml`` and either the published tables
+(``counts.csv``, ``open_responses.csv``, ``institutions.csv``) or one per-respondent export
+(``export.csv`` or ``export.xlsx``, one row per submission, as Microsoft or Google Forms write them).
+Optional files: ``institution_map.csv``, ``claims.csv``, ``codebooks/*.yaml``. Every reader fails with a
+:class:`DataError` that names the file, row, question and column; nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from zqf_analysis.errors import DataError
+from zqf_analysis.questionnaire import Question, Questionnaire, load_questionnaire
+from zqf_analysis.validate import (
+    check,
+    claims_schema,
+    counts_schema,
+    failures_error,
+    institution_map_schema,
+    institutions_schema,
+    open_responses_schema,
+    require_columns,
+)
+
+#: Columns that Microsoft Forms and Google Forms add to an export besides the questions.
+FORM_METADATA_COLUMNS = (
+    "ID",
+    "Start time",
+    "Completion time",
+    "Email",
+    "Name",
+    "Last modified time",
+    "Timestamp",
+    "Email address",
+    "Total points",
+    "Score",
+)
+RESPONSE_ID_COLUMNS = ("ID", "response_id", "Response ID")
+EXPORT_NAMES = ("export.csv", "export.xlsx")
+#: How many rows above the header an XLSX export may carry (titles, notes, blank rows).
+MAX_TITLE_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded, validated dataset: the same tables whether it came from counts or from an export."""
+
+    name: str
+    path: Path
+    questionnaire: Questionnaire
+    counts: pd.DataFrame
+    open_responses: pd.DataFrame
+    institutions: pd.DataFrame
+    respondents: int
+    kind: str  # "published" or "export"
+    institution_map: pd.DataFrame | None = None
+    claims: pd.DataFrame | None = None
+    responses: pd.DataFrame | None = None  # the export, one row per submission, columns = question ids
+
+    @property
+    def raw_files(self) -> list[Path]:
+        """Every file of the dataset folder, sorted: what its fingerprint is computed from."""
+        return sorted(p for p in self.path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+# --------------------------------------------------------------------------------------------- files
+
+
+def decode_bytes(data: bytes, file: str | Path) -> str:
+    """Text of a file: UTF-8 (a byte-order mark is dropped), else Windows-1252, else a clear error."""
+    if not data.strip():
+        raise DataError("the file is empty", file=file)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"cannot decode the file: not UTF-8 (bad byte at offset {utf8_error.start}) and not "
+                f"Windows-1252 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8",
+                file=file,
+            ) from None
+
+
+def read_text_table(path: str | Path, separator: str = ",") -> pd.DataFrame:
+    """A CSV file as a frame of strings (empty cells are ""), refusing empty and header-only files."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("file not found", file=path)
+    text = decode_bytes(path.read_bytes(), path)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, na_filter=False, engine="c"
+        )
+    except pd.errors.ParserError as exc:
+        raise DataError(f"not a valid CSV file: {exc}", file=path) from None
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty", file=path) from None
+    if frame.empty:
+        raise DataError("the file has a header but no data rows", file=path)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def read_csv_table(path: str | Path, table: str, *, optional: bool = False) -> pd.DataFrame | None:
+    """Read one of the dataset's CSV tables and check its columns (see ``validate.COLUMNS``)."""
+    path = Path(path)
+    if optional and not path.exists():
+        return None
+    frame = read_text_table(path)
+    require_columns(frame, table, path)
+    return frame
+
+
+# ------------------------------------------------------------------------------------------ datasets
+
+
+def load_dataset(path: str | Path, separator: str | None = None) -> Dataset:
+    """Load and validate the dataset folder at ``path``.
+
+    ``separator`` overrides how multi-select cells of an export are joined (``;`` for Microsoft
+    Forms, the default; ``", "`` for Google Forms); the questionnaire's ``export.separator`` is used
+    otherwise.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise DataError("dataset folder not found (expected a folder holding questionnaire.yaml)", file=path)
+    questionnaire = load_questionnaire(path / "questionnaire.yaml")
+    name = path.name
+    institution_map = read_csv_table(path / "institution_map.csv", "institution_map", optional=True)
+    if institution_map is not None:
+        institution_map = check(institution_map, institution_map_schema(), path / "institution_map.csv")
+    claims = read_csv_table(path / "claims.csv", "claims", optional=True)
+    if claims is not None:
+        claims = check(claims, claims_schema(questionnaire), path / "claims.csv")
+
+    if (path / "counts.csv").exists():
+        return _load_published(path, name, questionnaire, institution_map, claims)
+    export_path = _find_export(path, questionnaire)
+    if export_path is None:
+        raise DataError(
+            "the dataset has neither counts.csv nor a per-respondent export "
+            f"({' or '.join(EXPORT_NAMES)}, or the file named under 'export' in questionnaire.yaml)",
+            file=path,
+        )
+    sep = separator if separator is not None else questionnaire.export.get("separator", ";")
+    responses = read_export(export_path, questionnaire, separator=sep, sheet=questionnaire.export.get("sheet"))
+    tables = tabulate_export(responses, questionnaire, separator=sep)
+    return Dataset(
+        name=name,
+        path=path,
+        questionnaire=questionnaire,
+        counts=tables["counts"],
+        open_responses=tables["open_responses"],
+        institutions=tables["institutions"],
+        respondents=len(responses),
+        kind="export",
+        institution_map=institution_map,
+        claims=claims,
+        responses=responses,
+    )
+
+
+def _find_export(path: Path, questionnaire: Questionnaire) -> Path | None:
+    named = questionnaire.export.get("file")
+    if named:
+        candidate = path / str(named)
+        if not candidate.is_file():
+            raise DataError(f"the export named in questionnaire.yaml ({named}) is not in the folder", file=path)
+        return candidate
+    found = [path / n for n in EXPORT_NAMES if (path / n).is_file()]
+    if len(found) > 1:
+        raise DataError("both export.csv and export.xlsx are present; keep one", file=path)
+    return found[0] if found else None
+
+
+def _load_published(
+    path: Path,
+    name: str,
+    questionnaire: Questionnaire,
+    institution_map: pd.DataFrame | None,
+    claims: pd.DataFrame | None,
+) -> Dataset:
+    institutions_file = path / "institutions.csv"
+    institutions = read_csv_table(institutions_file, "institutions")
+    institutions = check(institutions, institutions_schema(), institutions_file)
+    institutions = institutions.assign(submissions=institutions["submissions"].astype(int))
+    respondents = questionnaire.respondents or int(institutions["submissions"].sum())
+    if int(institutions["submissions"].sum()) != respondents:
+        raise DataError(
+            f"submissions add up to {int(institutions['submissions'].sum())}, but questionnaire.yaml says "
+            f"{respondents} respondents",
+            file=institutions_file,
+            column="submissions",
+        )
+
+    counts_file = path / "counts.csv"
+    counts = read_csv_table(counts_file, "counts")
+    counts = check(counts, counts_schema(questionnaire, respondents), counts_file)
+    _require_every_option(counts, questionnaire, counts_file)
+    counts = counts.assign(count=pd.to_numeric(counts["count"].replace("", None)).astype("Int64"))
+
+    open_file = path / "open_responses.csv"
+    open_responses = read_csv_table(open_file, "open_responses")
+    open_responses = check(open_responses, open_responses_schema(questionnaire), open_file)
+    return Dataset(
+        name=name,
+        path=path,
+        questionnaire=questionnaire,
+        counts=order_counts(counts, questionnaire),
+        open_responses=open_responses.reset_index(drop=True),
+        institutions=institutions.reset_index(drop=True),
+        respondents=respondents,
+        kind="published",
+        institution_map=institution_map,
+        claims=claims,
+    )
+
+
+def _require_every_option(counts: pd.DataFrame, questionnaire: Questionnaire, file: Path) -> None:
+    present = set(zip(counts["question_id"], counts["option"]))
+    absent = [(q.id, o) for q in questionnaire.closed for o in q.options if (q.id, o) not in present]
+    if absent:
+        lines = [f"question {q}: option {o!r} has no row (write it with status 'missing')" for q, o in absent]
+        raise failures_error(lines, file)
+
+
+def order_counts(counts: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Counts sorted by question then by the form's option order (not alphabetically)."""
+    position = {(q.id, o): (qi, oi) for qi, q in enumerate(questionnaire.closed) for oi, o in enumerate(q.options)}
+    keys = [position[(q, o)] for q, o in zip(counts["question_id"], counts["option"])]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return counts.iloc[order].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------- exports
+
+
+def read_export(
+    path: str | Path,
+    questionnaire: Questionnaire,
+    separator: str = ";",
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Read a per-respondent export and check every cell against the questionnaire.
+
+    Returns one row per submission with a ``response_id`` column and one column per question id
+    (multi-select cells stay joined by ``separator``; they are split by :func:`tabulate_export`).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("export file not found", file=path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raw, header_row = _read_xlsx(path, questionnaire, sheet)
+    elif path.suffix.lower() in (".csv", ".txt"):
+        raw, header_row = read_text_table(path), 1
+    else:
+        raise DataError(f"unsupported export format {path.suffix!r}; expected .csv or .xlsx", file=path)
+    responses = _map_columns(raw, questionnaire, path)
+    _check_answers(responses, questionnaire, path, separator, first_row=header_row + 1)
+    return responses
+
+
+def _read_xlsx(path: Path, questionnaire: Questionnaire, sheet: str | int | None) -> tuple[pd.DataFrame, int]:
+    try:
+        grid = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=str, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise DataError(f"cannot read the workbook: {exc}", file=path) from None
+    if grid.dropna(how="all").empty:
+        raise DataError("the workbook's sheet is empty", file=path)
+    grid = grid.fillna("")
+    wanted = {_normal(h) for q in questionnaire.questions for h in _headers_for(q)}
+    for position in range(min(MAX_TITLE_ROWS, len(grid))):
+        cells = [_normal(str(c)) for c in grid.iloc[position]]
+        if sum(c in wanted for c in cells) >= max(1, len(questionnaire.questions) // 2):
+            body = grid.iloc[position + 1 :].reset_index(drop=True)
+            body.columns = [str(c).strip() for c in grid.iloc[position]]
+            body = body.loc[:, [c != "" for c in body.columns]]
+            body = body[(body != "").any(axis=1)].reset_index(drop=True)
+            if body.empty:
+                raise DataError("the workbook has a header but no data rows", file=path)
+            return body, position + 1
+    raise DataError(
+        f"no header row found in the first {MAX_TITLE_ROWS} rows: expected a row naming the questions "
+        f"({', '.join(questionnaire.ids)} or their wording)",
+        file=path,
+    )
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _headers_for(question: Question) -> list[str]:
+    headers = [question.id]
+    if question.column:
+        headers.append(question.column)
+    if question.text:
+        headers.append(question.text)
+    return headers
+
+
+def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path) -> pd.DataFrame:
+    """Rename the export's columns to question ids; extra or missing columns are an error."""
+    by_header = {_normal(h): q.id for q in questionnaire.questions for h in _headers_for(q)}
+    metadata = {_normal(c) for c in FORM_METADATA_COLUMNS}
+    rename: dict[str, str] = {}
+    extra: list[str] = []
+    id_column = None
+    for column in raw.columns:
+        key = _normal(column)
+        if key in by_header:
+            if by_header[key] in rename.values():
+                raise DataError(f"two columns map to question {by_header[key]}", file=path, column=column)
+            rename[column] = by_header[key]
+        elif key in {_normal(c) for c in RESPONSE_ID_COLUMNS} and id_column is None:
+            id_column = column
+        elif key not in metadata:
+            extra.append(column)
+    missing = [q.id for q in questionnaire.questions if q.id not in rename.values()]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"no column for question(s) {', '.join(missing)}")
+        if extra:
+            parts.append(f"unexpected column(s) {', '.join(repr(c) for c in extra)}")
+        raise DataError(
+            "; ".join(parts) + "; expected one column per question (headed by its id, its 'column' or its "
+            f"wording in questionnaire.yaml) plus form metadata ({', '.join(FORM_METADATA_COLUMNS)})",
+            file=path,
+        )
+    responses = raw[list(rename)].rename(columns=rename)
+    responses = responses[[q.id for q in questionnaire.questions]]
+    if id_column is not None:
+        ids = raw[id_column].astype(str).str.strip()
+    else:
+        ids = pd.Series([str(i) for i in range(1, len(raw) + 1)], index=raw.index)
+    responses.insert(0, "response_id", ids.to_numpy())
+    for column in responses.columns:
+        responses[column] = responses[column].astype(str).str.strip()
+    return responses.reset_index(drop=True)
+
+
+def split_choices(cell: str, options: tuple[str, ...], separator: str) -> list[str]:
+    """The options chosen in one multi-select cell, in the form's order.
+
+    Options whose label contains the separator (Google Forms joins with ``", "`` and labels contain
+    commas) are matched whole first, so "Not certain, we do not have relevant data" stays one choice.
+    Unknown pieces are returned prefixed with ``"?"`` for the caller to report.
+
+    >>> split_choices("Badges;Other;", ("Badges", "Other"), ";")
+    ['Badges', 'Other']
+    >>> split_choices("Not certain, we do not have data, Other", ("Not certain, we do not have data", "Other"), ", ")
+    ['Not certain, we do not have data', 'Other']
+    """
+    rest = cell.strip()
+    chosen: list[str] = []
+    for option in sorted((o for o in options if separator.strip() in o), key=len, reverse=True):
+        pattern = rf"(?:^|{re.escape(separator)}){re.escape(option)}(?={re.escape(separator)}|$)"
+        if re.search(pattern, rest):
+            chosen.append(option)
+            rest = re.sub(pattern, separator, rest, count=1)
+    for piece in rest.split(separator.strip() or separator):
+        piece = piece.strip()
+        if piece:
+            chosen.append(piece if piece in options else f"?{piece}")
+    known = [o for o in options if o in chosen]
+    unknown = [c for c in chosen if c.startswith("?")]
+    return known + unknown
+
+
+def _check_answers(
+    responses: pd.DataFrame, questionnaire: Questionnaire, path: Path, separator: str, first_row: int
+) -> None:
+    """Every closed cell must name known options, and no more than ``max_choices`` of them."""
+    problems: list[str] = []
+    total = 0
+    duplicated = responses["response_id"].duplicated(keep="first")
+    if duplicated.any():
+        rows = [int(i) + first_row for i in duplicated[duplicated].index]
+        total += len(rows)
+        problems += [
+            f"row {r}, column response_id: duplicate response id {responses.at[r - first_row, 'response_id']!r}"
+            for r in rows[:5]
+        ]
+    for question in questionnaire.closed:
+        column = responses[question.id]
+        for cell, rows in _rows_by_value(column).items():
+            issue = _cell_problem(cell, question, separator)
+            if issue:
+                total += len(rows)
+                problems += [f"row {r + first_row}, question {question.id}: {issue}" for r in rows[:5]]
+    if problems:
+        raise failures_error(problems, path, total=total)
+
+
+def _rows_by_value(column: pd.Series) -> dict[str, list[int]]:
+    """Row positions of each distinct non-empty value: a million cells are checked as a few values."""
+    present = column[column != ""]
+    groups = present.groupby(present, sort=False).indices
+    return {str(value): sorted(int(i) for i in present.index[positions]) for value, positions in groups.items()}
+
+
+def _cell_problem(cell: str, question: Question, separator: str) -> str | None:
+    if question.type == "single":
+        if cell not in question.options:
+            return f"unknown option {cell!r}; expected one of: {'; '.join(question.options)}"
+        return None
+    chosen = split_choices(cell, question.options, separator)
+    unknown = [c[1:] for c in chosen if c.startswith("?")]
+    if unknown:
+        return f"unknown option {unknown[0]!r}; expected options from: {'; '.join(question.options)}"
+    if question.max_choices is not None and len(chosen) > question.max_choices:
+        return f"{len(chosen)} options chosen, but the question allows at most {question.max_choices}"
+    return None
+
+
+def tabulate_export(responses: pd.DataFrame, questionnaire: Questionnaire, separator: str = ";") -> dict:
+    """Turn a checked export into the published tables: counts, open responses and institutions.
+
+    Counts have status ``tabulated`` and a ``base`` equal to the submissions that answered the
+    question (non-empty cell), which is the honest denominator for its shares.
+    """
+    rows = []
+    for question in questionnaire.closed:
+        column = responses[question.id]
+        answered = column != ""
+        tally = dict.fromkeys(question.options, 0)
+        for cell, size in column[answered].value_counts(sort=False).items():
+            chosen = [cell] if question.type == "single" else split_choices(cell, question.options, separator)
+            for option in chosen:
+                tally[option] += int(size)
+        for option, count in tally.items():
+            rows.append(
+                {
+                    "question_id": question.id,
+                    "option": option,
+                    "count": count,
+                    "status": "tabulated",
+                    "source": "tabulated from the per-respondent export",
+                    "base": int(answered.sum()),
+                }
+            )
+    counts = pd.DataFrame(rows, columns=["question_id", "option", "count", "status", "source", "base"])
+    counts["count"] = counts["count"].astype("Int64")
+
+    open_rows = []
+    for question in questionnaire.open:
+        answered = responses[responses[question.id] != ""]
+        open_rows.append(
+            pd.DataFrame(
+                {"question_id": question.id, "response_id": answered["response_id"], "text": answered[question.id]}
+            )
+        )
+    open_responses = (
+        pd.concat(open_rows, ignore_index=True)
+        if open_rows
+        else pd.DataFrame(columns=["question_id", "response_id", "text"])
+    )
+
+    institution = questionnaire.institution
+    if institution is not None:
+        named = responses[institution.id][responses[institution.id] != ""]
+        sizes = named.value_counts(sort=False)
+        first_seen = {name: i for i, name in reversed(list(enumerate(named)))}
+        institutions = pd.DataFrame(
+            {
+                "institution": sizes.index.astype(str),
+                "submissions": sizes.to_numpy().astype(int),
+                "source": "tabulated from the per-respondent export",
+            }
+        )
+        institutions = institutions.iloc[sorted(range(len(institutions)), key=lambda i: first_seen[institutions.iat[i, 0]])]
+    else:
+        institutions = pd.DataFrame(columns=["institution", "submissions", "source"])
+    return {
+        "counts": counts,
+        "open_responses": open_responses.reset_index(drop=True),
+        "institutions": institutions.reset_index(drop=True),
+    }
