@@ -1,0 +1,60 @@
+"""Command line: ``python -m zqf_analysis <command>``; each command lives in its stage's module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from zqf_analysis.errors import DataError
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from zqf_analysis.clean import clean_dataset_to
+
+    written = clean_dataset_to(args.dataset, args.output, separator=args.separator)
+    for path in written:
+        print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m zqf_analysis", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    clean = commands.add_parser("clean", help="validate a dataset folder and write its cleaned tables")
+    clean.add_argument("--dataset", required=True, help="dataset folder (holds questionnaire.yaml)")
+    clean.add_argument("--output", help="output folder (default: data/processed/<dataset name>)")
+    clean.add_argument("--separator", help="multi-select separator of an export (default ';')")
+    clean.set_defaults(run=_clean)
+
+    # Later stages register their commands here (themes: code, cluster; build: build).
+    for register in _registrations():
+        register(commands)
+    return parser
+
+
+def _registrations():
+    registrations = []
+    for module_name in ("zqf_analysis.themes_cli", "zqf_analysis.build"):
+        try:
+            module = __import__(module_name, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        registrations.append(module.register)
+    return registrations
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
