@@ -1,0 +1,230 @@
+"""Cleaning: derive the processed tables (institutions, closed counts, open answers) from a dataset.
+
+Raw text is never changed: institutions gain a canonical name and a type from the dataset's
+reviewable ``institution_map.csv``; free text keeps its verbatim ``text`` and gains ``clean_text``
+(whitespace, SHOUTED case, OCR artefacts, redacted e-mails and phone numbers), a ``substantive`` flag
+and ``duplicate_of``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from zqf_analysis.errors import DataError
+from zqf_analysis.io import write_tables_atomic
+from zqf_analysis.load import Dataset, load_dataset
+from zqf_analysis.paths import processed_dir
+
+#: Answers that say nothing about the question (compared after :func:`_answer_key`).
+NON_SUBSTANTIVE = frozenset(
+    {
+        "n/a", "na", "n a", "nil", "none", "no", "nothing", "not applicable", "no comment", "no comments",
+        "i don't know", "i dont know", "i do not know", "don't know", "dont know", "do not know", "not sure",
+        "i am not sure", "no idea", "no answer", "unknown", "-", "--", ".", "?", "none so far", "nothing yet",
+    }
+)  # fmt: skip
+UNMAPPED = "unmapped"
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{7,}\d(?!\w)")
+_LONE_PIPE = re.compile(r"(?:(?<=^)|(?<=[\s\"'(]))\|(?=\s)")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+
+
+# ------------------------------------------------------------------------------------------ free text
+
+
+def clean_text(text: str) -> str:
+    """Readable text for analysis: the verbatim answer with only mechanical fixes.
+
+    - whitespace collapsed, typographic quotes made plain;
+    - a ``|`` standing alone as a word is the OCR's reading of a capital I;
+    - an answer written in capitals (SHOUTED) is put in sentence case;
+    - e-mail addresses and phone numbers are replaced by ``[email]`` and ``[phone]``.
+
+    >>> clean_text("| don’t know")
+    "I don't know"
+    >>> clean_text("SOME COMPANIES DO NOT RECOGNISE THEM. EVEN THE GOVERNMENT")
+    'Some companies do not recognise them. Even the government'
+    >>> clean_text("Call +260 977 123456 or write to a.b@zaqa.gov.zm")
+    'Call [phone] or write to [email]'
+    """
+    cleaned = str(text).translate(_QUOTES)
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    cleaned = _LONE_PIPE.sub("I", cleaned)
+    if _is_shouted(cleaned):
+        cleaned = _sentence_case(cleaned)
+    cleaned = _EMAIL.sub("[email]", cleaned)
+    cleaned = _PHONE.sub(_redact_phone, cleaned)
+    return cleaned
+
+
+def _is_shouted(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    return len(words) >= 3 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def _sentence_case(text: str) -> str:
+    lowered = text.lower()
+    return re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), lowered)
+
+
+def _redact_phone(match: re.Match) -> str:
+    digits = sum(c.isdigit() for c in match.group(0))
+    return "[phone]" if digits >= 9 else match.group(0)
+
+
+def _answer_key(text: str) -> str:
+    """Comparison key: case-folded, punctuation at the ends and repeated spaces dropped."""
+    return re.sub(r"\s+", " ", text.casefold()).strip(" .,;:!\t")
+
+
+def is_substantive(text: str) -> bool:
+    """False for answers such as N/A, NIL, None or "I don't know" that carry no content.
+
+    >>> [is_substantive(t) for t in ("N/A", "NIL", "None", "I don't know", "Recognition")]
+    [False, False, False, False, True]
+    """
+    key = _answer_key(clean_text(text))
+    return bool(key) and key not in NON_SUBSTANTIVE
+
+
+def clean_open_responses(open_responses: pd.DataFrame, question_order: tuple[str, ...]) -> pd.DataFrame:
+    """``question_id, response_id, text, clean_text, substantive, duplicate_of`` in questionnaire order.
+
+    ``duplicate_of`` names the first response to the same question with the same cleaned answer
+    (ignoring case); the duplicate is kept, since two respondents may write the same words.
+    """
+    frame = open_responses[["question_id", "response_id", "text"]].copy()
+    rank = {q: i for i, q in enumerate(question_order)}
+    frame["_order"] = frame["question_id"].map(rank)
+    frame["_position"] = range(len(frame))
+    frame = frame.sort_values(["_order", "_position"], kind="stable")
+    frame["clean_text"] = frame["text"].map(clean_text)
+    frame["substantive"] = frame["text"].map(is_substantive)
+    keys = frame["clean_text"].map(_answer_key)
+    first = frame.assign(_key=keys).groupby(["question_id", "_key"], sort=False)["response_id"].transform("first")
+    frame["duplicate_of"] = first.where(first != frame["response_id"], "")
+    return frame.drop(columns=["_order", "_position"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------- institutions
+
+
+def default_canonical_name(name: str) -> str:
+    """A printed name with spacing fixed and ALL-CAPS or all-lower names title-cased.
+
+    >>> default_canonical_name("eden  university")
+    'Eden University'
+    >>> default_canonical_name("TEVETA")
+    'TEVETA'
+    """
+    name = re.sub(r"\s+", " ", str(name)).strip()
+    letters = [c for c in name if c.isalpha()]
+    if name.islower() or (name.isupper() and len(name.split()) > 1 and len(letters) > 6):
+        return name.title()
+    return name
+
+
+def clean_institutions(institutions: pd.DataFrame, institution_map: pd.DataFrame | None) -> pd.DataFrame:
+    """``institution, canonical_name, institution_type, submissions``: the printed name kept, the
+    canonical name and type taken from the reviewable mapping (``unmapped`` where it has no row).
+
+    Submissions of printed names that map to the same canonical name stay on separate rows, so the
+    mapping can be reviewed against what was printed; group by ``canonical_name`` to combine them.
+    """
+    frame = institutions[["institution", "submissions"]].copy()
+    if institution_map is not None and len(institution_map):
+        mapping = institution_map.set_index(institution_map["institution"].str.strip())
+        key = frame["institution"].str.strip()
+        frame["canonical_name"] = key.map(mapping["canonical_name"])
+        frame["institution_type"] = key.map(mapping["institution_type"])
+    else:
+        frame["canonical_name"] = pd.NA
+        frame["institution_type"] = pd.NA
+    unmapped = frame["canonical_name"].isna()
+    frame.loc[unmapped, "canonical_name"] = frame.loc[unmapped, "institution"].map(default_canonical_name)
+    frame.loc[frame["institution_type"].isna(), "institution_type"] = UNMAPPED
+    frame["submissions"] = frame["submissions"].astype(int)
+    return frame[["institution", "canonical_name", "institution_type", "submissions"]].reset_index(drop=True)
+
+
+def unused_mappings(institutions: pd.DataFrame, institution_map: pd.DataFrame | None) -> list[str]:
+    """Mapping rows that match no printed institution: usually a typo in the mapping file."""
+    if institution_map is None:
+        return []
+    printed = set(institutions["institution"].str.strip())
+    return [name for name in institution_map["institution"].str.strip() if name not in printed]
+
+
+# ---------------------------------------------------------------------------------------- counts
+
+
+def closed_counts(dataset: Dataset) -> pd.DataFrame:
+    """``question_id, option, count, base, status``; a missing count stays empty, never 0.
+
+    Published counts have as base the survey's respondents (the report gives no per-question
+    non-response); an export's counts carry the submissions that answered the question.
+    """
+    counts = dataset.counts.copy()
+    if "base" not in counts.columns:
+        counts["base"] = dataset.respondents
+    counts["base"] = counts["base"].astype(int)
+    counts["count"] = counts["count"].astype("Int64")
+    return counts[["question_id", "option", "count", "base", "status"]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------- the stage
+
+
+def clean_dataset(dataset: Dataset) -> dict[str, pd.DataFrame]:
+    """The three processed tables of ``dataset``, keyed by their file stem."""
+    question_order = tuple(q.id for q in dataset.questionnaire.open)
+    return {
+        "institutions": clean_institutions(dataset.institutions, dataset.institution_map),
+        "closed_counts": closed_counts(dataset),
+        "open_responses": clean_open_responses(dataset.open_responses, question_order),
+    }
+
+
+def clean_dataset_to(
+    dataset: str | Path, output: str | Path | None = None, separator: str | None = None
+) -> list[Path]:
+    """Load, validate and clean the dataset folder, then write its tables atomically.
+
+    Writes ``institutions.csv``, ``closed_counts.csv`` and ``open_responses.csv`` into ``output``
+    (default ``data/processed/<dataset name>``); nothing is written if any step fails, and an
+    unchanged table keeps its bytes and timestamp.
+    """
+    loaded = load_dataset(dataset, separator=separator)
+    tables = clean_dataset(loaded)
+    folder = Path(output) if output else processed_dir(loaded.path)
+    if folder.resolve().is_relative_to(loaded.path.resolve()):
+        raise DataError("the output folder must not be inside the raw dataset folder", file=folder)
+    return write_processed(tables, folder)
+
+
+def write_processed(tables: dict[str, pd.DataFrame], folder: str | Path) -> list[Path]:
+    """Write the cleaned tables into ``folder`` atomically (all rendered before any is replaced)."""
+    return write_tables_atomic(folder, tables)
+
+
+def read_processed(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """Read the processed tables back with their types (counts as nullable integers, flags as bool)."""
+    folder = Path(folder)
+    tables = {}
+    for name in ("institutions", "closed_counts", "open_responses"):
+        path = folder / f"{name}.csv"
+        if not path.is_file():
+            raise DataError(f"processed table missing: run the cleaning step first ({name}.csv)", file=path)
+        tables[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+    counts = tables["closed_counts"]
+    counts["count"] = pd.to_numeric(counts["count"].replace("", None)).astype("Int64")
+    counts["base"] = counts["base"].astype(int)
+    tables["institutions"]["submissions"] = tables["institutions"]["submissions"].astype(int)
+    tables["open_responses"]["substantive"] = tables["open_responses"]["substantive"].eq("True")
+    return tables

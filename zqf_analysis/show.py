@@ -1,0 +1,129 @@
+"""Notebook display helpers that treat every respondent string as data: always HTML-escaped.
+
+Notebooks call these instead of printing Markdown built from answers, so a `<script>` typed by a
+respondent shows as text in JupyterLab and in the rendered HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, display
+
+from zqf_analysis.load import Dataset
+from zqf_analysis.questionnaire import Questionnaire
+
+
+_TABLE_STYLE = (
+    "<style>.zqf-table td, .zqf-table th {text-align: left; vertical-align: top; max-width: 60em}</style>"
+)
+
+
+def setup() -> None:
+    """Pandas display settings for the notebooks: no MathJax on `$`, wide text columns, no truncation."""
+    pd.set_option("display.html.use_mathjax", False)
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", 500)
+    pd.set_option("display.width", 160)
+
+
+def escape(value: object) -> str:
+    return html.escape("" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value))
+
+
+def table(frame: pd.DataFrame, caption: str | None = None, na_rep: str = "") -> HTML:
+    """The frame as an escaped HTML table (no index), with an optional escaped caption."""
+    body = frame.to_html(index=False, escape=True, na_rep=na_rep, border=0, classes="zqf-table")
+    head = f"<p><strong>{escape(caption)}</strong></p>" if caption else ""
+    return HTML(_TABLE_STYLE + head + body)
+
+
+def note(text: str, kind: str = "note") -> HTML:
+    """A short escaped paragraph, styled as a note or a warning."""
+    colour = {"note": "#eef4fb", "warning": "#fff4e5", "ok": "#edf7ed"}.get(kind, "#eef4fb")
+    return HTML(f'<p style="background:{colour};padding:6px 10px;border-radius:4px">{escape(text)}</p>')
+
+
+def bullet_list(items: Iterable[object]) -> HTML:
+    return HTML("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
+
+
+def dataset_summary(data: Dataset) -> HTML:
+    """What was loaded: survey, kind of source, respondents, questions by type, optional files."""
+    questionnaire = data.questionnaire
+    by_type = pd.Series([q.type for q in questionnaire.questions]).value_counts()
+    rows = [
+        ("Dataset", data.name),
+        ("Survey", questionnaire.survey or "(not named in questionnaire.yaml)"),
+        ("Source", "published counts and texts" if data.kind == "published" else "per-respondent export"),
+        ("Respondents (submissions)", data.respondents),
+        ("Institutions", len(data.institutions)),
+        ("Questions", ", ".join(f"{n} {t}" for t, n in by_type.items())),
+        ("Institution mapping", "institution_map.csv" if data.institution_map is not None else "none"),
+        ("Claims to audit", len(data.claims) if data.claims is not None else "none"),
+    ]
+    return table(pd.DataFrame(rows, columns=["", "value"]).astype(str), caption="Validated dataset")
+
+
+def institution_overview(institutions: pd.DataFrame, institution_map: pd.DataFrame | None) -> None:
+    """Submissions by institution type, the multiple submitters, and names the mapping did not cover."""
+    by_type = (
+        institutions.groupby("institution_type", sort=True)
+        .agg(institutions=("institution", "size"), submissions=("submissions", "sum"))
+        .reset_index()
+    )
+    display(table(by_type, caption="Institutions and submissions by type"))
+    multiple = institutions[institutions["submissions"] > 1]
+    if len(multiple):
+        display(table(multiple[["canonical_name", "submissions"]], caption="Institutions with more than one submission"))
+    unmapped = institutions[institutions["institution_type"] == "unmapped"]
+    if len(unmapped):
+        display(note(f"{len(unmapped)} institution(s) have no row in institution_map.csv and are typed 'unmapped': "
+                     + "; ".join(unmapped["institution"]), kind="warning"))
+    if institution_map is None:
+        display(note("This dataset has no institution_map.csv: names are only trimmed and de-capitalised, "
+                     "and no institution has a type.", kind="warning"))
+
+
+def status_overview(closed_counts: pd.DataFrame, questionnaire: Questionnaire) -> HTML:
+    """One row per closed question: its type and how many option counts are legible, stated, missing."""
+    statuses = pd.crosstab(closed_counts["question_id"], closed_counts["status"])
+    order = [q.id for q in questionnaire.closed]
+    statuses = statuses.reindex(order).fillna(0).astype(int).reset_index()
+    statuses.columns.name = None
+    statuses.insert(1, "type", [questionnaire[q].type for q in statuses["question_id"]])
+    known = closed_counts.dropna(subset=["count"]).groupby("question_id")["count"].sum()
+    statuses["selections in known counts"] = statuses["question_id"].map(known).fillna(0).astype(int)
+    return table(statuses, caption="Option counts by status (missing = lost in the source, not zero)")
+
+
+def open_overview(open_responses: pd.DataFrame) -> None:
+    """Answers per open question, with the non-substantive and repeated ones listed."""
+    summary = (
+        open_responses.assign(repeated=open_responses["duplicate_of"].astype(str) != "")
+        .groupby("question_id", sort=False)
+        .agg(answers=("response_id", "size"), substantive=("substantive", "sum"), repeated=("repeated", "sum"))
+        .reset_index()
+    )
+    display(table(summary, caption="Free-text answers"))
+    flagged = open_responses[(~open_responses["substantive"]) | (open_responses["duplicate_of"].astype(str) != "")]
+    if len(flagged):
+        display(table(flagged[["question_id", "response_id", "text", "substantive", "duplicate_of"]],
+                      caption="Non-substantive and repeated answers (kept, flagged)"))
+
+
+def changed_texts(open_responses: pd.DataFrame) -> HTML:
+    """Every answer whose clean_text differs from the verbatim text, side by side, for review."""
+    changed = open_responses[open_responses["text"] != open_responses["clean_text"]]
+    if changed.empty:
+        return note("Cleaning changed no answer's text.", kind="ok")
+    return table(changed[["question_id", "response_id", "text", "clean_text"]],
+                 caption=f"{len(changed)} answer(s) changed by cleaning")
+
+
+def written_files(paths: Iterable[Path]) -> HTML:
+    rows = [(str(Path(p).name), Path(p).stat().st_size) for p in paths]
+    return table(pd.DataFrame(rows, columns=["file", "bytes"]), caption="Written")
