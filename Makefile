@@ -42,6 +42,9 @@ test: $(INSTALLED) ## Run the test suite
 lab: $(INSTALLED) ## Start JupyterLab on notebooks/ with the package's kernel
 	@$(BIN)/jupyter lab notebooks/
 
+bench: $(INSTALLED) ## Run every benchmark in bench/ (results in bench/results/)
+	@for script in bench/bench_*.py; do echo "[bench] $$script"; $(BIN)/python $$script || exit 1; done
+
 lint: $(INSTALLED) ## Check style with ruff
 	@$(BIN)/ruff check zqf_analysis tests
 
