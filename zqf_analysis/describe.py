@@ -1,0 +1,369 @@
+"""Descriptive statistics of the closed questions: counts, shares of an explicit base, and their intervals.
+
+Every share says what it is a share of (respondents, never selections), carries a confidence interval
+from statsmodels, and a count the source lost stays missing: no share, no interval, never part of a total.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from zqf_analysis.errors import DataError
+from zqf_analysis.questionnaire import Question, Questionnaire
+
+#: The interval methods of ``statsmodels.stats.proportion.proportion_confint``.
+CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal", "binom_test")
+#: How a count the source lost is shown in tables and charts.
+NOT_LEGIBLE = "not legible in source"
+SUMMARY_COLUMNS = ["question_id", "option", "count", "base", "share", "ci_low", "ci_high", "status"]
+
+
+@dataclass(frozen=True)
+class IntervalSettings:
+    """Checked interval parameters: a confidence level in (0, 1) and a statsmodels method name."""
+
+    confidence: float = 0.95
+    ci_method: str = "wilson"
+
+    @property
+    def alpha(self) -> float:
+        return 1.0 - self.confidence
+
+    @property
+    def label(self) -> str:
+        return f"{self.confidence:.0%} {self.ci_method} interval"
+
+
+def interval_settings(confidence: float | str = 0.95, ci_method: str = "wilson") -> IntervalSettings:
+    """Validate notebook parameters once, at the edge; raises :class:`DataError` naming the parameter.
+
+    >>> interval_settings(0.9, "beta")
+    IntervalSettings(confidence=0.9, ci_method='beta')
+    """
+    try:
+        level = float(confidence)
+    except (TypeError, ValueError):
+        raise DataError(f"confidence must be a number between 0 and 1 (exclusive), got {confidence!r}",
+                        column="confidence") from None
+    if not 0.0 < level < 1.0:
+        raise DataError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}", column="confidence")
+    method = str(ci_method).strip()
+    if method not in CI_METHODS:
+        raise DataError(f"ci_method {ci_method!r} is not a statsmodels proportion_confint method; expected one of "
+                        f"{', '.join(CI_METHODS)}", column="ci_method")
+    return IntervalSettings(confidence=level, ci_method=method)
+
+
+def proportion_interval(count: int, base: int, settings: IntervalSettings | None = None) -> tuple[float, float]:
+    """The (low, high) confidence interval of ``count`` out of ``base``, as proportions, from statsmodels.
+
+    >>> low, high = proportion_interval(20, 23)
+    >>> round(low, 3), round(high, 3)
+    (0.679, 0.955)
+    """
+    settings = settings or IntervalSettings()
+    low, high = proportion_confint(int(count), int(base), alpha=settings.alpha, method=settings.ci_method)
+    return float(low), float(high)
+
+
+def percent_text(count: int, base: int, decimals: int = 1) -> str:
+    """``count / base`` as a printed percentage, rounded half up as spreadsheets and chart tools do.
+
+    Exact arithmetic (fractions) keeps 3 of 24 = 12.5% from becoming 12% through binary rounding.
+
+    >>> percent_text(20, 23), percent_text(3, 24, 0), percent_text(14, 23, 0)
+    ('87.0%', '13%', '61%')
+    """
+    return f"{round_half_up(Fraction(100 * int(count), int(base)), decimals)}%"
+
+
+def round_half_up(value: Fraction | float | int, decimals: int = 0) -> str:
+    """``value`` rounded half away from zero to ``decimals`` places, as text (``'12.5'`` -> ``'13'``)."""
+    exact = Fraction(value) if not isinstance(value, Fraction) else value
+    scale = 10**decimals
+    scaled = abs(exact) * scale
+    whole = int(scaled)
+    if scaled - whole >= Fraction(1, 2):
+        whole += 1
+    sign = "-" if exact < 0 and whole else ""
+    if decimals == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole // scale}.{whole % scale:0{decimals}d}"
+
+
+# ---------------------------------------------------------------------------------------- summaries
+
+
+def closed_summary(
+    closed_counts: pd.DataFrame, questionnaire: Questionnaire, settings: IntervalSettings | None = None
+) -> pd.DataFrame:
+    """``question_id, option, count, base, share, ci_low, ci_high, status`` for every closed option.
+
+    ``closed_counts`` is the cleaned table (``question_id, option, count, base, status``). Shares and
+    interval bounds are proportions of ``base`` (respondents, or for an export the submissions that
+    answered the question). A missing count keeps an empty share and interval: it is not known.
+    Rows follow the questionnaire and, within a question, the form's option order.
+    """
+    settings = settings or IntervalSettings()
+    required = ["question_id", "option", "count", "base", "status"]
+    absent = [c for c in required if c not in closed_counts.columns]
+    if absent:
+        raise DataError(f"closed counts lack column(s) {', '.join(absent)}; expected {', '.join(required)}")
+    rows = []
+    by_key = {(q, o): r for q, o, r in zip(closed_counts["question_id"], closed_counts["option"],
+                                            closed_counts.itertuples(index=False))}
+    for question in questionnaire.closed:
+        for option in question.options:
+            record = by_key.get((question.id, option))
+            if record is None:
+                raise DataError(f"no count row for option {option!r}", question=question.id, column="option")
+            base = int(record.base)
+            known = not pd.isna(record.count)
+            if known and base < 1:
+                raise DataError(f"base must be at least 1 for a known count, got {base}",
+                                question=question.id, column="base")
+            if known:
+                count = int(record.count)
+                low, high = proportion_interval(count, base, settings)
+                share = count / base
+            else:
+                count, share, low, high = pd.NA, float("nan"), float("nan"), float("nan")
+            rows.append((question.id, option, count, base, share, low, high, str(record.status)))
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    summary["count"] = summary["count"].astype("Int64")
+    return summary
+
+
+def question_table(summary: pd.DataFrame, question_id: str) -> pd.DataFrame:
+    """One question's rows for display: percentages with one decimal, and "not legible in source"
+    instead of an empty count, so a reader never takes a lost count for a zero."""
+    rows = summary[summary["question_id"] == question_id]
+    table = pd.DataFrame({
+        "option": rows["option"],
+        "count": [NOT_LEGIBLE if pd.isna(c) else str(int(c)) for c in rows["count"]],
+        "base": rows["base"].astype(int),
+        "share": [_pct(s) for s in rows["share"]],
+        "ci_low": [_pct(s) for s in rows["ci_low"]],
+        "ci_high": [_pct(s) for s in rows["ci_high"]],
+        "status": rows["status"],
+    })
+    return table.reset_index(drop=True)
+
+
+def _pct(value: float) -> str:
+    return "" if pd.isna(value) else f"{100 * value:.1f}%"
+
+
+def selections_check(summary: pd.DataFrame, question: Question) -> dict:
+    """What the legible counts of one question add up to, against what the question allows.
+
+    Returns ``selections`` (sum of the known counts), ``missing`` (options whose count is lost),
+    ``base``, ``limit`` (one answer per respondent for a single-choice question, ``max_choices`` x base
+    or options x base for a multi-select one) and ``ok``: False when the known counts alone exceed the
+    limit, or when a single-choice question whose counts are all known does not add up to its base.
+    """
+    rows = summary[summary["question_id"] == question.id]
+    known = rows["count"].dropna().astype(int)
+    missing = rows.loc[rows["count"].isna(), "option"].tolist()
+    base = int(rows["base"].iloc[0])
+    selections = int(known.sum())
+    if question.type == "single":
+        limit = base
+        ok = selections <= limit and (bool(missing) or selections == limit)
+    else:
+        per_respondent = question.max_choices or len(question.options)
+        limit = per_respondent * base
+        ok = selections <= limit
+    return {"question_id": question.id, "selections": selections, "missing": missing, "base": base,
+            "limit": limit, "ok": ok}
+
+
+def question_notes(summary: pd.DataFrame, question: Question, kind: str = "published", respondents: int | None = None,
+                   caveats: list[str] | None = None) -> list[tuple[str, str]]:
+    """Notes that go under a question's table and chart, as ``(kind, text)`` with kind note|warning.
+
+    They state the base, what shares of a multi-select question add up to, whether the selections fit
+    what the question allows, which counts are lost or only stated in prose, and the dataset README's
+    caveats for the question.
+    """
+    rows = summary[summary["question_id"] == question.id]
+    check = selections_check(summary, question)
+    base = check["base"]
+    notes: list[tuple[str, str]] = []
+    if kind == "export":
+        of = f" of {respondents}" if respondents else ""
+        notes.append(("note", f"Base: {base} submissions that answered {question.id}{of}; shares are of "
+                              "submissions, not of selections."))
+    else:
+        notes.append(("note", f"Base: the {base} respondents (submissions); shares are of respondents, not of "
+                              "selections. The report gives no per-question non-response."))
+    known_shares = rows["share"].dropna()
+    if question.type == "multi":
+        allowed = (f"up to {question.max_choices} options" if question.max_choices
+                   else "several options")
+        notes.append(("note", f"Multi-select ({allowed} per respondent): shares add to more than 100% when "
+                              f"respondents choose several; the legible shares here add to "
+                              f"{100 * known_shares.sum():.0f}%."))
+        fits = "within" if check["ok"] else "MORE than"
+        per = question.max_choices or len(question.options)
+        lost = " (legible counts only)" if check["missing"] else ""
+        notes.append(("note" if check["ok"] else "warning",
+                      f"Selections: {check['selections']}{lost}, {fits} the {per} x {base} = {check['limit']} "
+                      "the question allows."))
+    else:
+        known = rows["count"].dropna().astype(int)
+        total = " + ".join(str(c) for c in known)
+        if check["missing"]:
+            notes.append(("note", f"Single choice: the legible counts add to {check['selections']} of {base}."))
+        elif check["selections"] == base:
+            notes.append(("note", f"Single choice: one answer per respondent; {total} = {base}, as it should."))
+        else:
+            notes.append(("warning", f"Single choice, yet the counts add to {total} = {check['selections']} "
+                                     f"answers from {base} respondents: the counts and the base disagree."))
+    if check["missing"]:
+        notes.append(("warning", f"{len(check['missing'])} count(s) not legible in the source, shown without a "
+                                 f"bar or share and left out of every total: {'; '.join(check['missing'])}."))
+    stated = rows.loc[rows["status"] == "stated", "option"].tolist()
+    if stated:
+        notes.append(("note", f"{len(stated)} count(s) come from the report's prose, not from the chart: "
+                              f"{'; '.join(stated)}."))
+    for caveat in caveats or []:
+        notes.append(("warning", f"Source caveat (dataset README): {caveat}"))
+    return notes
+
+
+def chart_caption(summary: pd.DataFrame, question: Question, kind: str = "published",
+                  caveats: list[str] | None = None) -> list[str]:
+    """The short lines printed under a question's chart: its base, how to read the shares, and what
+    the lighter or absent bars mean; the full notes stay in the notebook's table."""
+    check = selections_check(summary, question)
+    rows = summary[summary["question_id"] == question.id]
+    whom = (f"the {check['base']} submissions that answered {question.id}" if kind == "export"
+            else f"the {check['base']} respondents")
+    lines = [f"Base: {whom}; percentages are of respondents, not of selections."]
+    if question.type == "multi":
+        lines.append("Multi-select: one respondent may choose several options, so the shares add to more than 100%.")
+    elif not check["ok"]:
+        lines.append(f"Single choice, but the counts add to {check['selections']} answers from {check['base']} "
+                     "respondents.")
+    if check["missing"]:
+        lines.append(f"{len(check['missing'])} count(s) not legible in the source: no bar, no share, not in any total.")
+    if (rows["status"] == "stated").any():
+        lines.append("Lighter bar: count stated in the report's prose, not legible in the chart.")
+    if caveats:
+        lines.append("Caution: the dataset README flags this question (see the notes beside the table).")
+    return lines
+
+
+# ------------------------------------------------------------------------------------ pie charts
+
+
+def pie_percentages(summary: pd.DataFrame, question_id: str, printed: dict[str, str] | None = None) -> pd.DataFrame:
+    """A single-choice question as a pie chart shows it: each count as a whole-number percentage of the
+    answers counted, next to its share of the respondents, and the report's printed percentage if known.
+
+    ``option, count, pie_percent, percent_of_respondents, printed``; a pie divides by the answers it
+    counts, so when the answers do not add up to the respondents the two columns differ.
+    """
+    rows = summary[summary["question_id"] == question_id]
+    known = rows.dropna(subset=["count"])
+    answers = int(known["count"].sum())
+    base = int(rows["base"].iloc[0])
+    printed = printed or {}
+    table = pd.DataFrame({
+        "option": rows["option"].tolist(),
+        "count": [NOT_LEGIBLE if pd.isna(c) else str(int(c)) for c in rows["count"]],
+        "pie_percent": ["" if pd.isna(c) or not answers else percent_text(int(c), answers, 0) for c in rows["count"]],
+        "percent_of_respondents": ["" if pd.isna(c) else percent_text(int(c), base, 1) for c in rows["count"]],
+        "printed": [printed.get(o, "") for o in rows["option"]],
+    })
+    return table
+
+
+def pie_base_note(summary: pd.DataFrame, question_id: str) -> str:
+    """One sentence saying what base a pie of this question implies, compared with the respondents."""
+    rows = summary[summary["question_id"] == question_id]
+    known = rows.dropna(subset=["count"])
+    answers = int(known["count"].sum())
+    base = int(rows["base"].iloc[0])
+    lost = int(rows["count"].isna().sum())
+    if lost:
+        return (f"{lost} count(s) are not legible, so the pie's base cannot be rebuilt: the legible counts add to "
+                f"{answers} of {base} respondents.")
+    if answers == base:
+        return f"The pie's percentages are shares of {answers} answers, which equal the {base} respondents."
+    return (f"The pie's percentages are shares of {answers} answers, not of the {base} respondents: a single-choice "
+            f"question cannot have more answers than respondents, so a count or the base is wrong."
+            if answers > base else
+            f"The pie's percentages are shares of {answers} answers; {base - answers} of the {base} respondents gave "
+            "no answer.")
+
+
+def printed_pie_percentages(claims: pd.DataFrame | None, question_id: str) -> dict[str, str]:
+    """The report's printed chart percentages of a question, from its claims: ``{option: '61%'}``.
+
+    Taken from the ``share`` claims about one option whose location is a chart.
+    """
+    if claims is None or claims.empty:
+        return {}
+    chosen = claims[(claims["question_id"] == question_id) & (claims["check"] == "share")
+                    & claims["location"].str.contains("chart", case=False)
+                    & ~claims["options"].fillna("").str.contains("|", regex=False)]
+    return dict(zip(chosen["options"], chosen["stated_value"]))
+
+
+# ---------------------------------------------------------------------------------- respondents
+
+
+def institution_profile(institutions: pd.DataFrame) -> pd.DataFrame:
+    """Submissions by institution (cleaned table), most first, with ``multiple`` marking institutions
+    that sent more than one submission."""
+    frame = institutions[["institution", "canonical_name", "institution_type", "submissions"]].copy()
+    frame["position"] = range(len(frame))
+    frame = frame.sort_values(["submissions", "position"], ascending=[False, True], kind="stable")
+    frame["multiple"] = frame["submissions"] > 1
+    return frame.drop(columns="position").reset_index(drop=True)
+
+
+def submissions_by_type(institutions: pd.DataFrame) -> pd.DataFrame:
+    """``institution_type, institutions, submissions, share_of_submissions``, most submissions first."""
+    total = int(institutions["submissions"].sum())
+    grouped = (institutions.groupby("institution_type", sort=True)
+               .agg(institutions=("institution", "size"), submissions=("submissions", "sum")).reset_index())
+    grouped["share_of_submissions"] = grouped["submissions"] / total if total else float("nan")
+    return grouped.sort_values(["submissions", "institution_type"], ascending=[False, True]).reset_index(drop=True)
+
+
+# -------------------------------------------------------------------------------- README caveats
+
+
+def readme_caveats(dataset_path: str | Path) -> dict[str, list[str]]:
+    """Caveats the dataset's README lists per question: ``{'Q5': ['Q5 axis: the chart's axis ...'], ...}``.
+
+    Reads the bullets of its "Known gaps and doubts" section that open with a bold label naming
+    questions (``- **Q5 axis:** ...``), so the notebook shows the transcriber's own warnings next to the
+    numbers they concern. A dataset without a README, or without that section, has none.
+    """
+    path = Path(dataset_path) / "README.md"
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    section = re.search(r"^##+\s*Known gaps[^\n]*\n(.*?)(?=^##\s|\Z)", text, flags=re.M | re.S)
+    if not section:
+        return {}
+    caveats: dict[str, list[str]] = {}
+    for bullet in re.split(r"^- ", section.group(1), flags=re.M)[1:]:
+        bullet = re.sub(r"\s+", " ", bullet).strip()
+        label = re.match(r"\*\*(.+?)\*\*", bullet)
+        if not label:
+            continue
+        plain = re.sub(r"\*\*|`", "", bullet)
+        for question_id in dict.fromkeys(re.findall(r"\bQ\d+\b", label.group(1))):
+            caveats.setdefault(question_id, []).append(plain)
+    return caveats
