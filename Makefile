@@ -26,8 +26,8 @@ help: ## Show this help (the default goal)
 $(INSTALLED): pyproject.toml
 	@echo "[venv] creating $(VENV) and installing zqf-analysis with its dev tools (first run only)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/python -m pip install --quiet -e '.[dev]' >> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 	@$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (zqf-analysis)" >/dev/null
 	@touch $@
 
