@@ -49,18 +49,27 @@ def interval_settings(confidence: float | str = 0.95, ci_method: str = "wilson")
     try:
         level = float(confidence)
     except (TypeError, ValueError):
-        raise DataError(f"confidence must be a number between 0 and 1 (exclusive), got {confidence!r}",
-                        column="confidence") from None
+        raise DataError(
+            f"confidence must be a number between 0 and 1 (exclusive), got {confidence!r}",
+            column="confidence",
+        ) from None
     if not 0.0 < level < 1.0:
-        raise DataError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}", column="confidence")
+        raise DataError(
+            f"confidence must be between 0 and 1 (exclusive), got {confidence!r}", column="confidence"
+        )
     method = str(ci_method).strip()
     if method not in CI_METHODS:
-        raise DataError(f"ci_method {ci_method!r} is not a statsmodels proportion_confint method; expected one of "
-                        f"{', '.join(CI_METHODS)}", column="ci_method")
+        raise DataError(
+            f"ci_method {ci_method!r} is not a statsmodels proportion_confint method; expected one of "
+            f"{', '.join(CI_METHODS)}",
+            column="ci_method",
+        )
     return IntervalSettings(confidence=level, ci_method=method)
 
 
-def proportion_interval(count: int, base: int, settings: IntervalSettings | None = None) -> tuple[float, float]:
+def proportion_interval(
+    count: int, base: int, settings: IntervalSettings | None = None
+) -> tuple[float, float]:
     """The (low, high) confidence interval of ``count`` out of ``base``, as proportions, from statsmodels.
 
     >>> low, high = proportion_interval(20, 23)
@@ -116,8 +125,15 @@ def closed_summary(
     if absent:
         raise DataError(f"closed counts lack column(s) {', '.join(absent)}; expected {', '.join(required)}")
     rows = []
-    by_key = {(q, o): r for q, o, r in zip(closed_counts["question_id"], closed_counts["option"],
-                                            closed_counts.itertuples(index=False))}
+    by_key = {
+        (q, o): r
+        for q, o, r in zip(
+            closed_counts["question_id"],
+            closed_counts["option"],
+            closed_counts.itertuples(index=False),
+            strict=True,
+        )
+    }
     for question in questionnaire.closed:
         for option in question.options:
             record = by_key.get((question.id, option))
@@ -126,8 +142,11 @@ def closed_summary(
             base = int(record.base)
             known = not pd.isna(record.count)
             if known and base < 1:
-                raise DataError(f"base must be at least 1 for a known count, got {base}",
-                                question=question.id, column="base")
+                raise DataError(
+                    f"base must be at least 1 for a known count, got {base}",
+                    question=question.id,
+                    column="base",
+                )
             if known:
                 count = int(record.count)
                 low, high = proportion_interval(count, base, settings)
@@ -144,15 +163,17 @@ def question_table(summary: pd.DataFrame, question_id: str) -> pd.DataFrame:
     """One question's rows for display: percentages with one decimal, and "not legible in source"
     instead of an empty count, so a reader never takes a lost count for a zero."""
     rows = summary[summary["question_id"] == question_id]
-    table = pd.DataFrame({
-        "option": rows["option"],
-        "count": [NOT_LEGIBLE if pd.isna(c) else str(int(c)) for c in rows["count"]],
-        "base": rows["base"].astype(int),
-        "share": [_pct(s) for s in rows["share"]],
-        "ci_low": [_pct(s) for s in rows["ci_low"]],
-        "ci_high": [_pct(s) for s in rows["ci_high"]],
-        "status": rows["status"],
-    })
+    table = pd.DataFrame(
+        {
+            "option": rows["option"],
+            "count": [NOT_LEGIBLE if pd.isna(c) else str(int(c)) for c in rows["count"]],
+            "base": rows["base"].astype(int),
+            "share": [_pct(s) for s in rows["share"]],
+            "ci_low": [_pct(s) for s in rows["ci_low"]],
+            "ci_high": [_pct(s) for s in rows["ci_high"]],
+            "status": rows["status"],
+        }
+    )
     return table.reset_index(drop=True)
 
 
@@ -180,12 +201,23 @@ def selections_check(summary: pd.DataFrame, question: Question) -> dict:
         per_respondent = question.max_choices or len(question.options)
         limit = per_respondent * base
         ok = selections <= limit
-    return {"question_id": question.id, "selections": selections, "missing": missing, "base": base,
-            "limit": limit, "ok": ok}
+    return {
+        "question_id": question.id,
+        "selections": selections,
+        "missing": missing,
+        "base": base,
+        "limit": limit,
+        "ok": ok,
+    }
 
 
-def question_notes(summary: pd.DataFrame, question: Question, kind: str = "published", respondents: int | None = None,
-                   caveats: list[str] | None = None) -> list[tuple[str, str]]:
+def question_notes(
+    summary: pd.DataFrame,
+    question: Question,
+    kind: str = "published",
+    respondents: int | None = None,
+    caveats: list[str] | None = None,
+) -> list[tuple[str, str]]:
     """Notes that go under a question's table and chart, as ``(kind, text)`` with kind note|warning.
 
     They state the base, what shares of a multi-select question add up to, whether the selections fit
@@ -198,62 +230,109 @@ def question_notes(summary: pd.DataFrame, question: Question, kind: str = "publi
     notes: list[tuple[str, str]] = []
     if kind == "export":
         of = f" of {respondents}" if respondents else ""
-        notes.append(("note", f"Base: {base} submissions that answered {question.id}{of}; shares are of "
-                              "submissions, not of selections."))
+        notes.append(
+            (
+                "note",
+                f"Base: {base} submissions that answered {question.id}{of}; shares are of "
+                "submissions, not of selections.",
+            )
+        )
     else:
-        notes.append(("note", f"Base: the {base} respondents (submissions); shares are of respondents, not of "
-                              "selections. The report gives no per-question non-response."))
+        notes.append(
+            (
+                "note",
+                f"Base: the {base} respondents (submissions); shares are of respondents, not of "
+                "selections. The report gives no per-question non-response.",
+            )
+        )
     known_shares = rows["share"].dropna()
     if question.type == "multi":
-        allowed = (f"up to {question.max_choices} options" if question.max_choices
-                   else "several options")
-        notes.append(("note", f"Multi-select ({allowed} per respondent): shares add to more than 100% when "
-                              f"respondents choose several; the legible shares here add to "
-                              f"{100 * known_shares.sum():.0f}%."))
+        allowed = f"up to {question.max_choices} options" if question.max_choices else "several options"
+        notes.append(
+            (
+                "note",
+                f"Multi-select ({allowed} per respondent): shares add to more than 100% when "
+                f"respondents choose several; the legible shares here add to "
+                f"{100 * known_shares.sum():.0f}%.",
+            )
+        )
         fits = "within" if check["ok"] else "MORE than"
         per = question.max_choices or len(question.options)
         lost = " (legible counts only)" if check["missing"] else ""
-        notes.append(("note" if check["ok"] else "warning",
-                      f"Selections: {check['selections']}{lost}, {fits} the {per} x {base} = {check['limit']} "
-                      "the question allows."))
+        notes.append(
+            (
+                "note" if check["ok"] else "warning",
+                f"Selections: {check['selections']}{lost}, {fits} the {per} x {base} = {check['limit']} "
+                "the question allows.",
+            )
+        )
     else:
         known = rows["count"].dropna().astype(int)
         total = " + ".join(str(c) for c in known)
         if check["missing"]:
-            notes.append(("note", f"Single choice: the legible counts add to {check['selections']} of {base}."))
+            notes.append(
+                ("note", f"Single choice: the legible counts add to {check['selections']} of {base}.")
+            )
         elif check["selections"] == base:
-            notes.append(("note", f"Single choice: one answer per respondent; {total} = {base}, as it should."))
+            notes.append(
+                ("note", f"Single choice: one answer per respondent; {total} = {base}, as it should.")
+            )
         else:
-            notes.append(("warning", f"Single choice, yet the counts add to {total} = {check['selections']} "
-                                     f"answers from {base} respondents: the counts and the base disagree."))
+            notes.append(
+                (
+                    "warning",
+                    f"Single choice, yet the counts add to {total} = {check['selections']} "
+                    f"answers from {base} respondents: the counts and the base disagree.",
+                )
+            )
     if check["missing"]:
-        notes.append(("warning", f"{len(check['missing'])} count(s) not legible in the source, shown without a "
-                                 f"bar or share and left out of every total: {'; '.join(check['missing'])}."))
+        notes.append(
+            (
+                "warning",
+                f"{len(check['missing'])} count(s) not legible in the source, shown without a "
+                f"bar or share and left out of every total: {'; '.join(check['missing'])}.",
+            )
+        )
     stated = rows.loc[rows["status"] == "stated", "option"].tolist()
     if stated:
-        notes.append(("note", f"{len(stated)} count(s) come from the report's prose, not from the chart: "
-                              f"{'; '.join(stated)}."))
+        notes.append(
+            (
+                "note",
+                f"{len(stated)} count(s) come from the report's prose, not from the chart: "
+                f"{'; '.join(stated)}.",
+            )
+        )
     for caveat in caveats or []:
         notes.append(("warning", f"Source caveat (dataset README): {caveat}"))
     return notes
 
 
-def chart_caption(summary: pd.DataFrame, question: Question, kind: str = "published",
-                  caveats: list[str] | None = None) -> list[str]:
+def chart_caption(
+    summary: pd.DataFrame, question: Question, kind: str = "published", caveats: list[str] | None = None
+) -> list[str]:
     """The short lines printed under a question's chart: its base, how to read the shares, and what
     the lighter or absent bars mean; the full notes stay in the notebook's table."""
     check = selections_check(summary, question)
     rows = summary[summary["question_id"] == question.id]
-    whom = (f"the {check['base']} submissions that answered {question.id}" if kind == "export"
-            else f"the {check['base']} respondents")
+    whom = (
+        f"the {check['base']} submissions that answered {question.id}"
+        if kind == "export"
+        else f"the {check['base']} respondents"
+    )
     lines = [f"Base: {whom}; percentages are of respondents, not of selections."]
     if question.type == "multi":
-        lines.append("Multi-select: one respondent may choose several options, so the shares add to more than 100%.")
+        lines.append(
+            "Multi-select: one respondent may choose several options, so the shares add to more than 100%."
+        )
     elif not check["ok"]:
-        lines.append(f"Single choice, but the counts add to {check['selections']} answers from {check['base']} "
-                     "respondents.")
+        lines.append(
+            f"Single choice, but the counts add to {check['selections']} answers from {check['base']} "
+            "respondents."
+        )
     if check["missing"]:
-        lines.append(f"{len(check['missing'])} count(s) not legible in the source: no bar, no share, not in any total.")
+        lines.append(
+            f"{len(check['missing'])} count(s) not legible in the source: no bar, no share, not in any total."
+        )
     if (rows["status"] == "stated").any():
         lines.append("Lighter bar: count stated in the report's prose, not legible in the chart.")
     if caveats:
@@ -264,7 +343,9 @@ def chart_caption(summary: pd.DataFrame, question: Question, kind: str = "publis
 # ------------------------------------------------------------------------------------ pie charts
 
 
-def pie_percentages(summary: pd.DataFrame, question_id: str, printed: dict[str, str] | None = None) -> pd.DataFrame:
+def pie_percentages(
+    summary: pd.DataFrame, question_id: str, printed: dict[str, str] | None = None
+) -> pd.DataFrame:
     """A single-choice question as a pie chart shows it: each count as a whole-number percentage of the
     answers counted, next to its share of the respondents, and the report's printed percentage if known.
 
@@ -276,13 +357,19 @@ def pie_percentages(summary: pd.DataFrame, question_id: str, printed: dict[str, 
     answers = int(known["count"].sum())
     base = int(rows["base"].iloc[0])
     printed = printed or {}
-    table = pd.DataFrame({
-        "option": rows["option"].tolist(),
-        "count": [NOT_LEGIBLE if pd.isna(c) else str(int(c)) for c in rows["count"]],
-        "pie_percent": ["" if pd.isna(c) or not answers else percent_text(int(c), answers, 0) for c in rows["count"]],
-        "percent_of_respondents": ["" if pd.isna(c) else percent_text(int(c), base, 1) for c in rows["count"]],
-        "printed": [printed.get(o, "") for o in rows["option"]],
-    })
+    table = pd.DataFrame(
+        {
+            "option": rows["option"].tolist(),
+            "count": [NOT_LEGIBLE if pd.isna(c) else str(int(c)) for c in rows["count"]],
+            "pie_percent": [
+                "" if pd.isna(c) or not answers else percent_text(int(c), answers, 0) for c in rows["count"]
+            ],
+            "percent_of_respondents": [
+                "" if pd.isna(c) else percent_text(int(c), base, 1) for c in rows["count"]
+            ],
+            "printed": [printed.get(o, "") for o in rows["option"]],
+        }
+    )
     return table
 
 
@@ -294,15 +381,22 @@ def pie_base_note(summary: pd.DataFrame, question_id: str) -> str:
     base = int(rows["base"].iloc[0])
     lost = int(rows["count"].isna().sum())
     if lost:
-        return (f"{lost} count(s) are not legible, so the pie's base cannot be rebuilt: the legible counts add to "
-                f"{answers} of {base} respondents.")
+        return (
+            f"{lost} count(s) are not legible, so the pie's base cannot be rebuilt: the legible counts "
+            "add to "
+            f"{answers} of {base} respondents."
+        )
     if answers == base:
         return f"The pie's percentages are shares of {answers} answers, which equal the {base} respondents."
-    return (f"The pie's percentages are shares of {answers} answers, not of the {base} respondents: a single-choice "
-            f"question cannot have more answers than respondents, so a count or the base is wrong."
-            if answers > base else
-            f"The pie's percentages are shares of {answers} answers; {base - answers} of the {base} respondents gave "
-            "no answer.")
+    return (
+        f"The pie's percentages are shares of {answers} answers, not of the {base} respondents: "
+        "a single-choice "
+        f"question cannot have more answers than respondents, so a count or the base is wrong."
+        if answers > base
+        else f"The pie's percentages are shares of {answers} answers; {base - answers} of the {base} "
+        "respondents gave "
+        "no answer."
+    )
 
 
 def printed_pie_percentages(claims: pd.DataFrame | None, question_id: str) -> dict[str, str]:
@@ -312,10 +406,13 @@ def printed_pie_percentages(claims: pd.DataFrame | None, question_id: str) -> di
     """
     if claims is None or claims.empty:
         return {}
-    chosen = claims[(claims["question_id"] == question_id) & (claims["check"] == "share")
-                    & claims["location"].str.contains("chart", case=False)
-                    & ~claims["options"].fillna("").str.contains("|", regex=False)]
-    return dict(zip(chosen["options"], chosen["stated_value"]))
+    chosen = claims[
+        (claims["question_id"] == question_id)
+        & (claims["check"] == "share")
+        & claims["location"].str.contains("chart", case=False)
+        & ~claims["options"].fillna("").str.contains("|", regex=False)
+    ]
+    return dict(zip(chosen["options"], chosen["stated_value"], strict=True))
 
 
 # ---------------------------------------------------------------------------------- respondents
@@ -334,10 +431,15 @@ def institution_profile(institutions: pd.DataFrame) -> pd.DataFrame:
 def submissions_by_type(institutions: pd.DataFrame) -> pd.DataFrame:
     """``institution_type, institutions, submissions, share_of_submissions``, most submissions first."""
     total = int(institutions["submissions"].sum())
-    grouped = (institutions.groupby("institution_type", sort=True)
-               .agg(institutions=("institution", "size"), submissions=("submissions", "sum")).reset_index())
+    grouped = (
+        institutions.groupby("institution_type", sort=True)
+        .agg(institutions=("institution", "size"), submissions=("submissions", "sum"))
+        .reset_index()
+    )
     grouped["share_of_submissions"] = grouped["submissions"] / total if total else float("nan")
-    return grouped.sort_values(["submissions", "institution_type"], ascending=[False, True]).reset_index(drop=True)
+    return grouped.sort_values(["submissions", "institution_type"], ascending=[False, True]).reset_index(
+        drop=True
+    )
 
 
 # -------------------------------------------------------------------------------- README caveats

@@ -58,8 +58,12 @@ def _figure(width: float, height: float) -> Figure:
         return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
-def question_chart(summary: pd.DataFrame, question: Question, notes: list[str] | None = None,
-                   settings: IntervalSettings | None = None) -> Figure:
+def question_chart(
+    summary: pd.DataFrame,
+    question: Question,
+    notes: list[str] | None = None,
+    settings: IntervalSettings | None = None,
+) -> Figure:
     """Horizontal bars of one closed question in the form's option order.
 
     Each bar is the share of the base, labelled with its count and percentage, with the interval as a
@@ -79,16 +83,36 @@ def question_chart(summary: pd.DataFrame, question: Question, notes: list[str] |
         ax = fig.subplots()
         colours = [STATED_COLOUR if s == "stated" else BAR_COLOUR for s in rows["status"]]
         plot_frame = pd.DataFrame({"label": labels, "percent": percent})
-        sns.barplot(data=plot_frame, x="percent", y="label", order=labels, hue="label", hue_order=labels, palette=colours,
-                    legend=False, ax=ax, orient="h", errorbar=None, width=0.7)
+        sns.barplot(
+            data=plot_frame,
+            x="percent",
+            y="label",
+            order=labels,
+            hue="label",
+            hue_order=labels,
+            palette=colours,
+            legend=False,
+            ax=ax,
+            orient="h",
+            errorbar=None,
+            width=0.7,
+        )
         positions = np.arange(len(rows))
         known = ~percent.isna()
-        ax.errorbar(percent[known], positions[known.to_numpy()],
-                    xerr=[(percent - low)[known], (high - percent)[known]],
-                    fmt="none", ecolor="#222222", elinewidth=0.9, capsize=3)
-        for position, record, upper in zip(positions, rows.itertuples(index=False), high):
+        ax.errorbar(
+            percent[known],
+            positions[known.to_numpy()],
+            xerr=[(percent - low)[known], (high - percent)[known]],
+            fmt="none",
+            ecolor="#222222",
+            elinewidth=0.9,
+            capsize=3,
+        )
+        for position, record, upper in zip(positions, rows.itertuples(index=False), high, strict=True):
             if pd.isna(record.count):
-                ax.text(1, position, NOT_LEGIBLE, va="center", ha="left", color=MISSING_COLOUR, style="italic")
+                ax.text(
+                    1, position, NOT_LEGIBLE, va="center", ha="left", color=MISSING_COLOUR, style="italic"
+                )
             else:
                 text = f"{int(record.count)} ({percent_text(int(record.count), int(record.base), 0)})"
                 if record.status == "stated":
@@ -101,8 +125,9 @@ def question_chart(summary: pd.DataFrame, question: Question, notes: list[str] |
         ax.set_ylabel("")
         fig.suptitle(wrap(f"{question.id}. {question.text}", 110), x=0.01, ha="left", fontsize=10)
         if notes:
-            fig.supxlabel("\n".join(wrap(n, 140) for n in notes), fontsize=7.5, ha="left", x=0.01,
-                          color="#333333")
+            fig.supxlabel(
+                "\n".join(wrap(n, 140) for n in notes), fontsize=7.5, ha="left", x=0.01, color="#333333"
+            )
     return fig
 
 
@@ -116,11 +141,19 @@ def pie_chart(summary: pd.DataFrame, question: Question) -> Figure:
         fig = _figure(7.5, 4.6)
         ax = fig.subplots()
         if answers:
-            labels = [f"{wrap(o, 40)}\n{int(c)} = {percent_text(int(c), answers, 0)}"
-                      for o, c in zip(rows["option"], rows["count"])]
-            ax.pie(rows["count"].astype(int), labels=labels, startangle=90, counterclock=False,
-                   colors=sns.color_palette("Blues_r", len(rows)), wedgeprops={"linewidth": 1, "edgecolor": "white"},
-                   textprops={"fontsize": 8})
+            labels = [
+                f"{wrap(o, 40)}\n{int(c)} = {percent_text(int(c), answers, 0)}"
+                for o, c in zip(rows["option"], rows["count"], strict=True)
+            ]
+            ax.pie(
+                rows["count"].astype(int),
+                labels=labels,
+                startangle=90,
+                counterclock=False,
+                colors=sns.color_palette("Blues_r", len(rows)),
+                wedgeprops={"linewidth": 1, "edgecolor": "white"},
+                textprops={"fontsize": 8},
+            )
         ax.set_aspect("equal")
         fig.suptitle(wrap(f"{question.id} as the report's pie", 80), x=0.01, ha="left", fontsize=10)
         fig.supxlabel(wrap(pie_base_note(summary, question.id), 110), fontsize=7.5, ha="left", x=0.01)
@@ -132,17 +165,39 @@ def institutions_chart(profile: pd.DataFrame) -> Figure:
     one submission are labelled so they stand out."""
     labels = [wrap(n, 50) for n in profile["canonical_name"]]
     types = sorted(profile["institution_type"].unique())
-    palette = dict(zip(types, sns.color_palette("colorblind", len(types))))
+    palette = dict(zip(types, sns.color_palette("colorblind", len(types)), strict=True))
     with matplotlib.rc_context(STYLE):
         fig = _figure(9.0, 1.4 + 0.3 * len(profile))
         ax = fig.subplots()
-        frame = pd.DataFrame({"label": labels, "submissions": profile["submissions"].astype(int),
-                              "type": [plain(t) for t in profile["institution_type"]]})
-        sns.barplot(data=frame, x="submissions", y="label", hue="type", order=labels, dodge=False, ax=ax,
-                    orient="h", palette={plain(k): v for k, v in palette.items()}, errorbar=None)
-        for position, (count, multiple) in enumerate(zip(profile["submissions"], profile["multiple"])):
-            ax.text(int(count) + 0.08, position, f"{int(count)}" + ("  (more than one submission)" if multiple else ""),
-                    va="center", fontsize=8, fontweight="bold" if multiple else "normal")
+        frame = pd.DataFrame(
+            {
+                "label": labels,
+                "submissions": profile["submissions"].astype(int),
+                "type": [plain(t) for t in profile["institution_type"]],
+            }
+        )
+        sns.barplot(
+            data=frame,
+            x="submissions",
+            y="label",
+            hue="type",
+            order=labels,
+            dodge=False,
+            ax=ax,
+            orient="h",
+            palette={plain(k): v for k, v in palette.items()},
+            errorbar=None,
+        )
+        pairs = zip(profile["submissions"], profile["multiple"], strict=True)
+        for position, (count, multiple) in enumerate(pairs):
+            ax.text(
+                int(count) + 0.08,
+                position,
+                f"{int(count)}" + ("  (more than one submission)" if multiple else ""),
+                va="center",
+                fontsize=8,
+                fontweight="bold" if multiple else "normal",
+            )
         ax.set_xlim(0, max(int(profile["submissions"].max()) + 2.5, 3))
         ax.set_xlabel(f"submissions (total {int(profile['submissions'].sum())})")
         ax.set_ylabel("")
@@ -153,20 +208,35 @@ def institutions_chart(profile: pd.DataFrame) -> Figure:
 
 def types_chart(by_type: pd.DataFrame) -> Figure:
     """Institutions and submissions by institution type, side by side."""
-    frame = by_type.melt(id_vars="institution_type", value_vars=["institutions", "submissions"],
-                         var_name="counted", value_name="n")
+    frame = by_type.melt(
+        id_vars="institution_type",
+        value_vars=["institutions", "submissions"],
+        var_name="counted",
+        value_name="n",
+    )
     frame["institution_type"] = frame["institution_type"].map(plain)
     with matplotlib.rc_context(STYLE):
         fig = _figure(8.0, 1.4 + 0.45 * len(by_type))
         ax = fig.subplots()
-        sns.barplot(data=frame, x="n", y="institution_type", hue="counted", ax=ax, orient="h", errorbar=None,
-                    palette=["#9bb7d8", BAR_COLOUR])
+        sns.barplot(
+            data=frame,
+            x="n",
+            y="institution_type",
+            hue="counted",
+            ax=ax,
+            orient="h",
+            errorbar=None,
+            palette=["#9bb7d8", BAR_COLOUR],
+        )
         for container in ax.containers:
             ax.bar_label(container, fmt="%d", padding=2, fontsize=8)
         ax.set_xlabel("number")
         ax.set_ylabel("")
-        ax.set_title(f"Respondents by institution type ({int(by_type['submissions'].sum())} submissions)",
-                     loc="left", fontsize=10)
+        ax.set_title(
+            f"Respondents by institution type ({int(by_type['submissions'].sum())} submissions)",
+            loc="left",
+            fontsize=10,
+        )
     return fig
 
 
