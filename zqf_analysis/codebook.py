@@ -1,0 +1,269 @@
+"""Codebooks (YAML: code, label, definition, indicator terms and phrases, examples) and a coder that
+gives each answer every code that applies, a primary code and the evidence that triggered them.
+
+Indicators are words or phrases; ``*`` ends a word with any ending (``recogni*`` matches recognise,
+recognised, recognition) and British and American spellings match alike (standardisation,
+standardization). The coder reads an answer's segments in order: the longest indicator wins where two
+overlap, every code with a match applies, and the primary code is the first one the answer mentions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from zqf_analysis.errors import DataError
+from zqf_analysis.segment import is_substantive, split_segments
+
+UNCODED = "uncoded"
+_CODE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_TOP_KEYS = {"question", "title", "source", "fallback", "codes", "notes"}
+_CODE_KEYS = {"code", "label", "definition", "indicators", "examples"}
+_SPELLING = {
+    "labour": "labor", "favour": "favor", "behaviour": "behavior", "programme": "program",
+    "programmes": "programs", "centre": "center", "centres": "centers", "licence": "license",
+    "rigour": "rigor", "catalogue": "catalog", "enrol": "enroll", "enrols": "enrolls",
+}
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    label: str
+    definition: str
+    indicators: tuple[str, ...]
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Codebook:
+    codes: tuple[Code, ...]
+    question: str | None = None
+    title: str = ""
+    fallback: str | None = None
+    path: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [c.code for c in self.codes]
+
+    def label(self, code: str) -> str:
+        """The label of ``code`` ("uncoded" and unknown codes are returned as they are)."""
+        return next((c.label for c in self.codes if c.code == code), code)
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Read and check a codebook YAML file; any problem is a DataError naming the file and the code."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("codebook file not found", file=path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DataError(f"not valid YAML: {exc}", file=path) from None
+    return parse_codebook(document, path)
+
+
+def parse_codebook(document: object, path: str | Path = "<codebook>") -> Codebook:
+    """A :class:`Codebook` from the parsed YAML ``document``, after checking every field."""
+    if not isinstance(document, dict):
+        raise DataError("expected a mapping with a 'codes' list at the top level", file=path)
+    unknown = sorted(set(document) - _TOP_KEYS)
+    if unknown:
+        raise DataError(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}", file=path)
+    entries = document.get("codes")
+    if not isinstance(entries, list) or not entries:
+        raise DataError("'codes' must be a non-empty list of codes", file=path, column="codes")
+    codes: list[Code] = []
+    for number, entry in enumerate(entries, start=1):
+        codes.append(_parse_code(entry, number, path))
+    names = [c.code for c in codes]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DataError(f"code(s) defined more than once: {', '.join(repeated)}", file=path, column="code")
+    fallback = document.get("fallback")
+    if fallback is not None and fallback not in names:
+        raise DataError(f"fallback {fallback!r} is not one of the codes ({', '.join(names)})", file=path)
+    for code in codes:
+        if not code.indicators and code.code != fallback:
+            raise DataError(f"code {code.code!r} has no indicators", file=path, column="indicators")
+    question = document.get("question")
+    return Codebook(
+        codes=tuple(codes),
+        question=str(question) if question is not None else None,
+        title=str(document.get("title", "")),
+        fallback=fallback,
+        path=str(path),
+    )
+
+
+def _parse_code(entry: object, number: int, path: str | Path) -> Code:
+    where = f"code #{number}"
+    if not isinstance(entry, dict):
+        raise DataError(f"{where}: expected a mapping with code, label, definition, indicators", file=path)
+    unknown = sorted(set(entry) - _CODE_KEYS)
+    if unknown:
+        raise DataError(f"{where}: unknown key(s) {', '.join(unknown)}", file=path)
+    for key in ("code", "label", "definition"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise DataError(f"{where}: '{key}' must be a non-empty text", file=path, column=key)
+    name = entry["code"].strip()
+    if not _CODE_NAME.match(name) or name == UNCODED:
+        raise DataError(
+            f"{where}: code {name!r} must be lower-case letters, digits and _ (and not {UNCODED!r})",
+            file=path,
+            column="code",
+        )
+    lists = {}
+    for key in ("indicators", "examples"):
+        value = entry.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+            raise DataError(f"code {name!r}: '{key}' must be a list of texts", file=path, column=key)
+        lists[key] = tuple(str(v).strip() for v in value if str(v).strip())
+    for indicator in lists["indicators"]:
+        if not _pattern(indicator):
+            raise DataError(f"code {name!r}: indicator {indicator!r} has no word in it", file=path)
+    return Code(name, entry["label"].strip(), " ".join(entry["definition"].split()), lists["indicators"], lists["examples"])
+
+
+# --------------------------------------------------------------------------------------- matching
+
+
+def normal_words(text: str) -> list[str]:
+    """Lower-case words with British spellings mapped to one form so that variants match.
+
+    >>> normal_words("Standardisation of Labour-market programmes")
+    ['standardization', 'of', 'labor', 'market', 'programs']
+    """
+    text = unicodedata.normalize("NFKC", str(text)).lower().replace("’", "'")
+    found = re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text)
+    return [_spelling(w) for w in found]
+
+
+def _spelling(word: str) -> str:
+    word = _SPELLING.get(word, word)
+    return re.sub(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations|er|ers)$", r"iz\1", word)
+
+
+def _pattern(indicator: str) -> tuple[tuple[str, bool], ...]:
+    """An indicator as (word, is_prefix) pairs: ``recogni*`` -> (("recogni", True),)."""
+    parts = []
+    for raw in indicator.split():
+        prefix = raw.endswith("*")
+        pieces = normal_words(raw.rstrip("*"))
+        for position, piece in enumerate(pieces):
+            last = position == len(pieces) - 1
+            if prefix and last and piece.endswith("is"):
+                piece = piece[:-2] + "iz"
+            parts.append((piece, prefix and last))
+    return tuple(parts)
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    indicator: str
+    matched: str
+    segment_number: int
+    position: int
+
+
+def find_hits(words: list[str], codebook: Codebook, segment_number: int = 1) -> list[Hit]:
+    """Indicator matches in a segment's ``words``, left to right; where indicators overlap the
+    longest wins (then the one listed first), and matched words are not reused."""
+    patterns = sorted(
+        ((len(_pattern(i)), -order, code.code, i, _pattern(i)) for order, (code, i) in enumerate(_indicators(codebook))),
+        key=lambda item: (-item[0], -item[1]),
+    )
+    hits, position = [], 0
+    while position < len(words):
+        for size, _order, code, indicator, pattern in patterns:
+            if position + size <= len(words) and all(
+                words[position + j].startswith(w) if prefix else words[position + j] == w
+                for j, (w, prefix) in enumerate(pattern)
+            ):
+                hits.append(Hit(code, indicator, " ".join(words[position : position + size]), segment_number, position))
+                position += size
+                break
+        else:
+            position += 1
+    return hits
+
+
+def _indicators(codebook: Codebook):
+    return [(code, indicator) for code in codebook.codes for indicator in code.indicators]
+
+
+@dataclass(frozen=True)
+class Coding:
+    codes: tuple[str, ...]
+    primary: str
+    evidence: str
+    review: bool
+    segment_codes: tuple[tuple[str, ...], ...]
+
+
+def code_answer(text: str, codebook: Codebook) -> Coding:
+    """The coding of one answer: every code that applies (in the order mentioned), the primary code
+    (the first mentioned; the codebook's fallback or ``uncoded`` when none applies), the evidence, and
+    whether a person should review it (nothing matched)."""
+    if not is_substantive(text):
+        return Coding((), UNCODED, "non-substantive answer", False, ())
+    segments = split_segments(text)
+    hits: list[Hit] = []
+    segment_codes = []
+    for number, segment in enumerate(segments, start=1):
+        found = find_hits(normal_words(segment), codebook, number)
+        hits.extend(found)
+        segment_codes.append(tuple(dict.fromkeys(h.code for h in found)))
+    codes = tuple(dict.fromkeys(h.code for h in hits))
+    if not codes:
+        if codebook.fallback:
+            return Coding(
+                (codebook.fallback,), codebook.fallback, "no indicator matched: fallback code", True,
+                tuple((codebook.fallback,) for _ in segments),
+            )
+        return Coding((), UNCODED, "no indicator matched", True, tuple(() for _ in segments))
+    evidence = "; ".join(
+        f"{code}: " + ", ".join(f'"{h.matched}" ({h.indicator}, segment {h.segment_number})' for h in hits if h.code == code)
+        for code in codes
+    )
+    return Coding(codes, codes[0], evidence, False, tuple(segment_codes))
+
+
+def code_answers(answers: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """``answers`` (columns ``response_id``, ``text``) with ``theme`` (primary code or ``uncoded``),
+    ``themes`` (all codes joined with ``|``), ``evidence`` and ``review`` added."""
+    missing = [c for c in ("response_id", "text") if c not in answers.columns]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}; expected response_id,text", column=missing[0])
+    codings = [code_answer(t, codebook) for t in answers["text"]]
+    return answers.assign(
+        theme=[c.primary for c in codings],
+        themes=["|".join(c.codes) for c in codings],
+        evidence=[c.evidence for c in codings],
+        review=[c.review for c in codings],
+    )
+
+
+def find_codebook(dataset: str | Path, question: str) -> Path | None:
+    """The codebook in ``<dataset>/codebooks/`` whose ``question:`` is ``question``, or None.
+
+    The YAML's own ``question`` field is the mapping (q8_challenges.yaml says ``question: Q8``), so a
+    file can be renamed freely; two files claiming one question is an error.
+    """
+    folder = Path(dataset) / "codebooks"
+    if not folder.is_dir():
+        return None
+    matches = []
+    for path in sorted(folder.glob("*.yaml")):
+        if load_codebook(path).question == question:
+            matches.append(path)
+    if len(matches) > 1:
+        raise DataError(f"several codebooks claim question {question}: {', '.join(p.name for p in matches)}", file=folder)
+    return matches[0] if matches else None

@@ -1,0 +1,133 @@
+"""Split free-text answers into the separate points they make, keeping each point's link to its answer.
+
+A respondent often lists several points in one answer ("1. Lack of standardisation, 2. some employers
+may not ... value micro credentials"; "lack of recognition, poor quality assurance systems and lack of
+support"); themes are counted per point (segment) as well as per answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+from zqf_analysis.errors import DataError
+
+# Answers that say nothing: left out of clustering and coding, but counted and listed.
+_NON_SUBSTANTIVE = re.compile(
+    r"""^(?:
+        n\s*/?\s*a | na | nil | none | nothing | no | nope | null | not\s+applicable | no\s+comments? |
+        (?:i\s+)?(?:do\s*not|don'?t|dont)\s+know | not\s+sure | unsure | no\s+idea | no\s+answer |
+        no\s+response | none\s+so\s+far | not\s+at\s+the\s+moment | [-_.?x]*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# "1. ...", "2) ...", "(3) ...": an enumeration marker at the start or after a space / punctuation.
+_ENUMERATION = re.compile(r"(?:^|(?<=[\s.;:,]))\(?(\d{1,2})[.)]\s+(?=\S)")
+# A sentence ends with . ! ? followed by a space and an upper-case letter or digit.
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]\"'’”][.!?])\s+(?=[A-Z0-9\"'‘“])")
+_LIST_ITEM_MAX_WORDS = 7
+
+
+def normalise_text(text: str) -> str:
+    """``text`` with Unicode normalised (NFKC), typographic quotes made plain, the OCR pipe read as
+    the capital I it stands for, and runs of white space collapsed; the words are unchanged.
+
+    >>> normalise_text("| don’t  know")
+    "I don't know"
+    """
+    text = unicodedata.normalize("NFKC", str(text))
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = re.sub(r"(?:(?<=^)|(?<=\s))\|(?=\s)", "I", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_substantive(text: str) -> bool:
+    """False for answers that carry no content (N/A, NIL, None, I don't know, an empty cell).
+
+    >>> [is_substantive(t) for t in ["N/A", "NIL", "| don’t know", "None", "Funding"]]
+    [False, False, False, False, True]
+    """
+    core = normalise_text(text).strip(" .!?-")
+    return bool(core) and not _NON_SUBSTANTIVE.match(core)
+
+
+def split_segments(text: str) -> list[str]:
+    """The points an answer makes, in the respondent's order.
+
+    Splits at enumeration markers ("1.", "2)"), at sentence ends, at semicolons, and at commas when
+    every comma-separated piece is a short phrase (a list of points rather than a sentence); in such a
+    list the last item is also split at its last "and". An answer that is a single point comes back as
+    one segment.
+
+    >>> split_segments("1. Lack of standardisation, 2. some employers may not fully understand or value micro credentials")
+    ['Lack of standardisation', 'some employers may not fully understand or value micro credentials']
+    >>> split_segments("lack of recognition, poor quality assurance systems and lack of support")
+    ['lack of recognition', 'poor quality assurance systems', 'lack of support']
+    >>> split_segments("lack of accreditation and recognition")
+    ['lack of accreditation and recognition']
+    """
+    text = normalise_text(text)
+    if not text:
+        return []
+    segments: list[str] = []
+    for item in _split_enumeration(text):
+        for sentence in _SENTENCE_END.split(item):
+            for clause in re.split(r"\s*;\s*", sentence):
+                segments.extend(_split_short_list(clause))
+    cleaned = [_tidy(s) for s in segments]
+    return [s for s in cleaned if re.search(r"[A-Za-z0-9]", s)]
+
+
+def _split_enumeration(text: str) -> list[str]:
+    """Pieces between enumeration markers that count up from 1 (so "in 2017, ..." is not split)."""
+    markers = list(_ENUMERATION.finditer(text))
+    expected, kept = 1, []
+    for marker in markers:
+        if int(marker.group(1)) == expected:
+            kept.append(marker)
+            expected += 1
+    if len(kept) < 2:
+        return [text]
+    pieces = [text[: kept[0].start()]]
+    for current, following in zip(kept, [*kept[1:], None]):
+        pieces.append(text[current.end() : following.start() if following else len(text)])
+    return [p for p in pieces if p.strip(" .,;:")]
+
+
+def _split_short_list(clause: str) -> list[str]:
+    parts = [p.strip() for p in clause.split(",")]
+    parts = [p for p in parts if p]
+    if len(parts) < 2:
+        return [clause]
+    head, last = parts[:-1], re.sub(r"^and\s+", "", parts[-1])
+    match = re.match(r"^(.*\S)\s+and\s+(\S.*)$", last)
+    for candidate in ([*head, match.group(1), match.group(2)] if match else None, [*head, last]):
+        if candidate and all(len(p.split()) <= _LIST_ITEM_MAX_WORDS for p in candidate):
+            return candidate
+    return [clause]
+
+
+def _tidy(segment: str) -> str:
+    segment = segment.strip(" ,;:-")
+    return re.sub(r"[.,;:]+$", "", segment).strip()
+
+
+def segment_answers(answers: pd.DataFrame) -> pd.DataFrame:
+    """One row per segment of every substantive answer: ``response_id``, ``segment_number`` (1, 2,
+    ... within the answer) and ``segment``; non-substantive answers give no rows.
+
+    ``answers`` needs the columns ``response_id`` and ``text``.
+    """
+    missing = [c for c in ("response_id", "text") if c not in answers.columns]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}; expected response_id and text", column=missing[0])
+    rows = []
+    for response_id, text in zip(answers["response_id"], answers["text"]):
+        if not is_substantive(text):
+            continue
+        for number, segment in enumerate(split_segments(text), start=1):
+            rows.append((str(response_id), number, segment))
+    return pd.DataFrame(rows, columns=["response_id", "segment_number", "segment"])
