@@ -1,0 +1,797 @@
+"""The report build: plan the notebook runs for a dataset, validate every parameter before any kernel
+starts, and let Make run only the steps whose inputs changed, in parallel where they are independent.
+
+``build-plan`` writes ``<reports>/.build/`` (one JSON file per step, a dataset stamp and ``report.mk``),
+each file only when its content changes, so Make's timestamps say exactly what is out of date;
+``build-step`` executes one notebook with papermill and renders it; ``build-index`` writes index.html.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from zqf_analysis import paths
+from zqf_analysis.errors import DataError
+from zqf_analysis.io import write_bytes_atomic
+
+KERNEL = "zqf-analysis"
+NOTEBOOK_NAME = re.compile(r"^(\d\d)_[A-Za-z0-9_-]+\.ipynb$")
+#: Embedding backends a themes notebook accepts when the themes package does not list its own.
+FALLBACK_BACKENDS = ("tfidf", "wordllama", "model2vec", "transformer")
+CI_METHODS = ("wilson", "normal", "agresti_coull", "beta", "jeffreys", "binom_test")
+#: Parameters the build sets itself for every notebook.
+BUILD_PARAMETERS = ("dataset", "output_root")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One notebook run: ``id`` names its outputs (``03_themes-Q8``), ``after`` the steps it needs."""
+
+    id: str
+    notebook: Path
+    parameters: dict
+    after: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    dataset: Path
+    dataset_arg: str
+    root: Path
+    output_root: Path
+    reports: Path
+    processed: Path
+    steps: tuple[Step, ...]
+    notebooks_dir: Path
+    python: str = field(default_factory=lambda: sys.executable)
+
+    @property
+    def build_dir(self) -> Path:
+        return self.reports / ".build"
+
+    def step_file(self, step: Step) -> Path:
+        return self.build_dir / "steps" / f"{step.id}.json"
+
+
+# -------------------------------------------------------------------------------- parameters
+
+
+def notebook_parameters(notebook: str | Path) -> dict:
+    """The names and default values of the cell tagged ``parameters`` (read with ``ast``, no kernel).
+
+    papermill's own ``inspect_notebook`` parses line by line and skips a line whose comment holds a
+    quote, so the build reads the cell as Python; a notebook without the tagged cell has no parameters.
+    """
+    notebook = Path(notebook)
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise DataError(f"not a readable notebook ({exc})", file=notebook) from exc
+    for cell in cells:
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            try:
+                tree = ast.parse(source)
+            except SyntaxError as exc:
+                raise DataError(
+                    f"the parameters cell is not valid Python ({exc.msg})", file=notebook
+                ) from exc
+            found = {}
+            for node in tree.body:
+                if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            try:
+                                found[target.id] = ast.literal_eval(node.value)
+                            except ValueError:
+                                found[target.id] = None
+            return found
+    return {}
+
+
+def parse_value(text: str) -> object:
+    """A parameter value given on the command line: an int, a float or else the string as typed.
+
+    >>> parse_value("5"), parse_value("0.9"), parse_value("auto")
+    (5, 0.9, 'auto')
+    """
+    if re.fullmatch(r"[+-]?\d+", text.strip()):
+        return int(text)
+    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?", text.strip()):
+        return float(text)
+    return text
+
+
+def parse_overrides(items: list[str] | tuple[str, ...]) -> list[tuple[str | None, str, object]]:
+    """``name=value`` (every notebook that has the parameter) or ``03_themes.name=value`` (one notebook)."""
+    overrides = []
+    for item in items:
+        for word in shlex.split(item):
+            key, sep, value = word.partition("=")
+            if not sep or not key:
+                raise DataError(f"parameter {word!r} is not of the form name=value or notebook.name=value")
+            scope, _, name = key.rpartition(".")
+            overrides.append((scope or None, name, parse_value(value)))
+    return overrides
+
+
+def _backends() -> tuple[str, ...]:
+    """Backends the themes stage declares (``BACKENDS`` in embed/themes), else the documented list."""
+    for module_name in ("zqf_analysis.embed", "zqf_analysis.themes"):
+        try:
+            module = __import__(module_name, fromlist=["BACKENDS"])
+        except ImportError:
+            continue
+        declared = getattr(module, "BACKENDS", None)
+        if declared:
+            return tuple(declared)
+    return FALLBACK_BACKENDS
+
+
+def check_parameter(
+    name: str, value: object, default: object, *, notebook: Path, dataset: Path, questionnaire
+) -> None:
+    """Raise :class:`DataError` naming the notebook and parameter when ``value`` cannot work."""
+
+    def fail(expected: str) -> None:
+        raise DataError(f"parameter {name}={value!r}: expected {expected}", file=notebook)
+
+    if name == "dataset":
+        if not (dataset / "questionnaire.yaml").is_file():
+            fail(f"a dataset folder holding questionnaire.yaml ({dataset} has none)")
+    elif name == "question":
+        open_ids = [q.id for q in questionnaire.open]
+        if value not in open_ids:
+            fail(f"an open question of {dataset.name}'s questionnaire: {', '.join(open_ids) or 'none'}")
+    elif name == "backend":
+        if value not in _backends():
+            fail(f"one of {', '.join(_backends())}")
+    elif name == "k":
+        if not (value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= 2)):
+            fail("a whole number of at least 2, or 'auto'")
+    elif name == "seed":
+        if not isinstance(value, int) or value < 0:
+            fail("a whole number of at least 0")
+    elif name in ("codebook", "human_coding"):
+        if value not in ("", "none", "None", None) and not _existing(value, dataset):
+            fail("an existing file (relative to the project or the dataset folder), '' or 'none'")
+    elif name == "confidence":
+        if not isinstance(value, (int, float)) or not 0 < float(value) < 1:
+            fail("a number between 0 and 1, such as 0.95")
+    elif name == "ci_method":
+        if value not in CI_METHODS:
+            fail(f"one of {', '.join(CI_METHODS)}")
+    elif name == "output_root":
+        if not isinstance(value, str):
+            fail("a folder path or ''")
+    elif default is not None and value is not None:
+        numeric = (int, float)
+        same = isinstance(value, type(default)) or (isinstance(default, float) and isinstance(value, numeric))
+        if not same or isinstance(value, bool) != isinstance(default, bool):
+            fail(f"a {type(default).__name__} like the notebook's default {default!r}")
+
+
+def _existing(value: object, dataset: Path) -> bool:
+    candidate = Path(str(value))
+    return any(p.is_file() for p in (paths.resolve(candidate), dataset / candidate))
+
+
+# ---------------------------------------------------------------------------------------- plan
+
+
+def package_modules(notebook: Path, package_dir: Path) -> tuple[str, ...]:
+    """The package's source files a notebook uses: its ``zqf_analysis`` imports, followed through the
+    package's own imports (read with ``ast``), plus ``__init__.py``. Editing one of them re-runs the
+    notebook; editing an unrelated module does not."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join(
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in cells
+        if c.get("cell_type") == "code"
+    )
+    pending = list(_imported_modules(code, package_dir))
+    seen: set[Path] = set()
+    init = package_dir / "__init__.py"
+    pending.append(init)
+    while pending:
+        path = pending.pop()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        pending.extend(_imported_modules(path.read_text(encoding="utf-8"), package_dir))
+    return tuple(sorted(str(p) for p in seen))
+
+
+def _imported_modules(source: str, package_dir: Path) -> list[Path]:
+    package = package_dir.name
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics in a cell: fall back on a plain reading of the imports
+        names = re.findall(rf"\b{package}\.(\w+)", source)
+        names += [
+            n for line in re.findall(rf"from {package} import ([\w, ]+)", source) for n in line.split(",")
+        ]
+        return [package_dir / f"{n.strip()}.py" for n in names if n.strip()]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == package and len(parts) > 1:
+                    found.append(package_dir / f"{parts[1]}.py")
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            parts = node.module.split(".")
+            if parts[0] != package:
+                continue
+            if len(parts) > 1:
+                found.append(package_dir / f"{parts[1]}.py")
+            else:
+                found.extend(package_dir / f"{alias.name}.py" for alias in node.names)
+    return found
+
+
+def plan_build(
+    dataset: str | Path,
+    *,
+    notebooks_dir: str | Path | None = None,
+    output_root: str | Path | None = None,
+    overrides: list[tuple[str | None, str, object]] = (),
+    questions: list[str] | None = None,
+) -> Plan:
+    """Every notebook run for ``dataset``, with parameters checked; raises :class:`DataError` before
+    anything runs if a name is unknown or a value cannot work.
+
+    Notebooks are ``NN_name.ipynb`` in ``notebooks_dir``; the lowest-numbered ones (the cleaning) come
+    first and every other notebook runs after them, independently of each other. A notebook with a
+    ``question`` parameter runs once for each open question of the questionnaire (or ``questions``).
+    """
+    from zqf_analysis.questionnaire import load_questionnaire
+
+    root = paths.project_root()
+    dataset_path = paths.resolve(dataset)
+    if not dataset_path.is_dir():
+        raise DataError("dataset folder not found", file=dataset)
+    questionnaire = load_questionnaire(dataset_path / "questionnaire.yaml")
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir else root / "notebooks"
+    notebooks = sorted(p for p in notebooks_dir.glob("*.ipynb") if NOTEBOOK_NAME.match(p.name))
+    if not notebooks:
+        raise DataError("no notebooks named NN_name.ipynb to build", file=notebooks_dir)
+    out_root = paths.output_root(output_root)
+    defaults = {nb: notebook_parameters(nb) for nb in notebooks}
+
+    for scope, name, _ in overrides:
+        targets = [nb for nb in notebooks if scope in (None, nb.stem)]
+        if scope is not None and not targets:
+            raise DataError(
+                f"parameter {scope}.{name}: there is no notebook {scope}.ipynb", file=notebooks_dir
+            )
+        if name in BUILD_PARAMETERS:
+            raise DataError(f"parameter {name} is set by the build (use DATASET / --dataset, --output-root)")
+        if not any(name in defaults[nb] for nb in targets):
+            known = sorted({p for nb in targets for p in defaults[nb]} - set(BUILD_PARAMETERS))
+            where = f"{scope}.ipynb" if scope else "any notebook"
+            raise DataError(
+                f"unknown parameter {name!r}: {where} has only {', '.join(known) or 'no parameters'}"
+            )
+    open_ids = [q.id for q in questionnaire.open]
+    for question_id in questions or []:
+        if question_id not in open_ids:
+            raise DataError(
+                f"--questions {question_id}: not an open question; the open ones are {', '.join(open_ids)}",
+                file=dataset_path / "questionnaire.yaml",
+            )
+
+    first = NOTEBOOK_NAME.match(notebooks[0].name).group(1)
+    first_ids = []
+    steps: list[Step] = []
+    for notebook in notebooks:
+        params = dict(defaults[notebook])
+        given = {n: v for s, n, v in overrides if s in (None, notebook.stem) and n in params}
+        values = {
+            "dataset": str(dataset),
+            "output_root": str(output_root or os.environ.get("ZQF_OUTPUT_ROOT", "")),
+        }
+        values = {k: v for k, v in values.items() if k in params}
+        if "question" in params and "question" not in given:
+            fan_out = list(questions or open_ids)
+        else:
+            fan_out = [None]
+        modules = package_modules(notebook, Path(__file__).resolve().parent)
+        for question_id in fan_out:
+            chosen = {**params, **given, **values}
+            if question_id is not None:
+                chosen["question"] = question_id
+            for name, value in chosen.items():
+                check_parameter(
+                    name,
+                    value,
+                    params.get(name),
+                    notebook=notebook,
+                    dataset=dataset_path,
+                    questionnaire=questionnaire,
+                )
+            step_id = notebook.stem if question_id is None else f"{notebook.stem}-{question_id}"
+            is_first = NOTEBOOK_NAME.match(notebook.name).group(1) == first
+            after = () if is_first else tuple(first_ids)
+            # only what differs from the notebook's defaults is injected (dataset and output_root always)
+            injected = {
+                k: v for k, v in chosen.items() if k in values or k == "question" or v != params.get(k)
+            }
+            steps.append(Step(step_id, notebook, injected, after, modules))
+            if is_first:
+                first_ids.append(step_id)
+    return Plan(
+        dataset=dataset_path,
+        dataset_arg=str(dataset),
+        root=root,
+        output_root=out_root,
+        reports=paths.reports_dir(dataset_path, out_root),
+        processed=paths.processed_dir(dataset_path, out_root),
+        steps=tuple(steps),
+        notebooks_dir=notebooks_dir,
+    )
+
+
+def write_plan(plan: Plan) -> Path:
+    """Write the step files, the dataset stamp and ``report.mk``; each only if its content changed."""
+    build = plan.build_dir
+    for step in plan.steps:
+        record = {
+            "step": step.id,
+            "notebook": str(step.notebook),
+            "parameters": step.parameters,
+            "dataset": str(plan.dataset),
+            "root": str(plan.root),
+            "output_root": str(plan.output_root),
+            "reports": str(plan.reports),
+            "processed": str(plan.processed),
+            "after": list(step.after),
+        }
+        write_bytes_atomic(plan.step_file(step), _json_bytes(record))
+    write_bytes_atomic(build / "dataset.json", _json_bytes(_dataset_stamp(plan, build / "dataset.json")))
+    index = {
+        "dataset": str(plan.dataset),
+        "dataset_arg": plan.dataset_arg,
+        "root": str(plan.root),
+        "reports": str(plan.reports),
+        "processed": str(plan.processed),
+        "steps": [
+            {"step": s.id, "notebook": str(s.notebook), "parameters": s.parameters} for s in plan.steps
+        ],
+    }
+    write_bytes_atomic(build / "plan.json", _json_bytes(index))
+    makefile = build / "report.mk"
+    write_bytes_atomic(makefile, makefile_text(plan).encode("utf-8"))
+    return makefile
+
+
+def _json_bytes(record: object) -> bytes:
+    return (json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _dataset_stamp(plan: Plan, stamp: Path) -> dict:
+    """The dataset's file listing and SHA-256; the hash is reused while sizes and times are unchanged."""
+    from zqf_analysis.render import dataset_files, dataset_sha256
+
+    listing = {
+        p.relative_to(plan.dataset).as_posix(): [p.stat().st_size, p.stat().st_mtime_ns]
+        for p in dataset_files(plan.dataset)
+    }
+    try:
+        previous = json.loads(stamp.read_text(encoding="utf-8"))
+        if previous.get("files") == listing and previous.get("path") == str(plan.dataset):
+            return previous
+    except (OSError, ValueError):
+        pass
+    return {"path": str(plan.dataset), "files": listing, "sha256": dataset_sha256(plan.dataset)}
+
+
+def _mk(path: str | Path) -> str:
+    """A path as a Make target or prerequisite (spaces, colons and hashes escaped)."""
+    return re.sub(r"([ :#])", r"\\\1", str(path)).replace("$", "$$")
+
+
+def _sh(text: str | Path) -> str:
+    return shlex.quote(str(text)).replace("$", "$$")
+
+
+def step_targets(plan: Plan, step: Step) -> dict[str, Path]:
+    return {
+        "executed": plan.reports / "executed" / f"{step.id}.ipynb",
+        "outputs": plan.build_dir / f"{step.id}.outputs",
+        "reviewer": plan.reports / f"{step.id}.html",
+        "full": plan.reports / "full" / f"{step.id}.html",
+    }
+
+
+def makefile_text(plan: Plan) -> str:
+    """The Make rules of the build: one rule per notebook run, its rendering, and the index page."""
+    sources = render_sources()
+    python = _sh(plan.python)
+    lines = [
+        "# Generated by `python -m zqf_analysis build-plan`; rewritten when the plan changes. Do not edit.",
+        ".DELETE_ON_ERROR:",
+        "SHELL := /bin/sh",
+        f"all: {_mk(plan.reports / 'index.html')}",
+        ".PHONY: all",
+        "",
+    ]
+    dataset_stamp = _mk(plan.build_dir / "dataset.json")
+    pages = []
+    for step in plan.steps:
+        target = step_targets(plan, step)
+        needs = [_mk(step.notebook), _mk(plan.step_file(step)), dataset_stamp, *map(_mk, step.modules)]
+        needs += [_mk(step_targets(plan, s)["outputs"]) for s in plan.steps if s.id in step.after]
+        lines += [
+            f"{_mk(target['executed'])}: {' '.join(needs)}",
+            f"\t@{python} -m zqf_analysis build-step {_sh(plan.step_file(step))}",
+            # written by the step only when the files it wrote changed: dependents wait on it
+            f"{_mk(target['outputs'])}: {_mk(target['executed'])} ;",
+            f"{_mk(target['reviewer'])} {_mk(target['full'])} &: {_mk(target['executed'])} "
+            f"{' '.join(map(_mk, sources))}",
+            f"\t@{python} -m zqf_analysis build-step --render-only {_sh(plan.step_file(step))}",
+            "",
+        ]
+        pages += [_mk(target["reviewer"]), _mk(target["full"])]
+    index_needs = [*pages, _mk(plan.build_dir / "plan.json"), dataset_stamp, *map(_mk, sources)]
+    lines += [
+        f"{_mk(plan.reports / 'index.html')}: {' '.join(index_needs)}",
+        f"\t@{python} -m zqf_analysis build-index {_sh(plan.build_dir / 'plan.json')}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------- steps
+
+
+def _snapshot(*folders: Path) -> dict[str, tuple[int, int]]:
+    found = {}
+    for folder in folders:
+        if folder.is_dir():
+            for path in folder.rglob("*"):
+                if path.is_file() and not path.name.startswith("."):
+                    stat = path.stat()
+                    found[str(path)] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def _output_folders(record: dict) -> list[Path]:
+    reports = Path(record["reports"])
+    return [Path(record["processed"]), reports / "figures", reports / "tables.xlsx"]
+
+
+def _write_outputs_stamp(record: dict, before: dict, stamp: Path) -> None:
+    """Record the files this step writes and a hash of their contents; rewritten only when it changes."""
+    import hashlib
+
+    after = _snapshot(*_output_folders(record))
+    try:
+        known = set(json.loads(stamp.read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError):
+        known = set()
+    touched = {p for p, stat in after.items() if before.get(p) != stat}
+    files = sorted(p for p in known | touched if Path(p).is_file())
+    digest = {p: hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in files}
+    write_bytes_atomic(stamp, _json_bytes({"files": digest}))
+
+
+def _first_line(source: str) -> str:
+    for line in source.splitlines():
+        if line.strip():
+            return line.strip()[:120]
+    return ""
+
+
+def run_step(step_file: str | Path, render_only: bool = False) -> int:
+    """Execute one notebook with papermill and render it twice; print one line with the durations.
+
+    On failure the executed notebook is kept as ``executed/<step>.failed.ipynb``, the last good
+    notebook and pages stay in place, and the message names the notebook, the cell and the error.
+    """
+    from zqf_analysis import render
+
+    render.avoid_slow_imports()
+    started = time.monotonic()
+    record = json.loads(Path(step_file).read_text(encoding="utf-8"))
+    plan = _plan_from_record(record)
+    step = Step(record["step"], Path(record["notebook"]), record["parameters"])
+    target = step_targets(plan, step)
+    name = f"{step.id:<16}"
+    if render_only and _pages_current(target):
+        return 0  # rendered together with the run that Make has just finished
+    if not render_only:
+        status = _execute(record, step, target)
+        if status:
+            return status
+    executed_at = time.monotonic()
+    import nbformat
+
+    notebook = nbformat.read(target["executed"], as_version=4)
+    _render_pages(notebook, record, step, target)
+    done = time.monotonic()
+    if render_only:
+        print(f"  rendered  {name} {done - started:5.1f} s", flush=True)
+    else:
+        print(
+            f"  ran       {name} {done - started:5.1f} s  (notebook {executed_at - started:.1f} s, "
+            f"pages {done - executed_at:.1f} s)",
+            flush=True,
+        )
+    return 0
+
+
+def render_sources() -> list[Path]:
+    package = Path(__file__).resolve().parent
+    return [package / "render.py", *sorted((package / "templates").glob("*"))]
+
+
+def _pages_current(target: dict) -> bool:
+    """True when both pages are newer than the executed notebook and every rendering source."""
+    try:
+        oldest_page = min(target["reviewer"].stat().st_mtime_ns, target["full"].stat().st_mtime_ns)
+        newest_input = max(p.stat().st_mtime_ns for p in [target["executed"], *render_sources()])
+    except (OSError, ValueError):
+        return False
+    return oldest_page > newest_input
+
+
+def _plan_from_record(record: dict) -> Plan:
+    return Plan(
+        dataset=Path(record["dataset"]),
+        dataset_arg=record["dataset"],
+        root=Path(record["root"]),
+        output_root=Path(record["output_root"]),
+        reports=Path(record["reports"]),
+        processed=Path(record["processed"]),
+        steps=(),
+        notebooks_dir=Path(record["notebook"]).parent,
+    )
+
+
+def _execute(record: dict, step: Step, target: dict) -> int:
+    import logging
+
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from zqf_analysis import render
+
+    logging.getLogger("papermill").setLevel(logging.ERROR)  # the build checked the parameters itself
+    executed = target["executed"]
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    running = executed.with_name(f".{step.id}.running.ipynb")
+    failed = executed.with_name(f"{step.id}.failed.ipynb")
+    kernel_log = Path(record["reports"]) / ".build" / f"{step.id}.kernel.log"
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    os.environ["ZQF_OUTPUT_ROOT"] = record["output_root"]
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    before = _snapshot(*_output_folders(record))
+    provenance = render.provenance(
+        record["dataset"], _relative(step.notebook, Path(record["root"])), step.parameters, record["root"]
+    )
+    terminal = sys.stderr
+    try:
+        # the kernel inherits file descriptor 2: its start-up chatter goes to a log, not the terminal
+        with _stderr_to(kernel_log) as terminal:
+            papermill.execute_notebook(
+                str(step.notebook),
+                str(running),
+                parameters=step.parameters,
+                kernel_name=KERNEL,
+                cwd=record["root"],
+                progress_bar=terminal.isatty() and {"file": terminal, "leave": False, "desc": step.id},
+                log_output=False,
+                report_mode=False,
+            )
+    except PapermillExecutionError as error:
+        os.replace(running, failed)
+        print(
+            f"error: notebook {_relative(step.notebook, Path(record['root']))} ({step.id}) failed at cell "
+            f"{error.cell_index} [{error.exec_count}]: {_first_line(error.source)!r}\n"
+            f"  {error.ename}: {error.evalue}\n"
+            f"  the executed notebook is kept in {failed}; the last good pages were left in place",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    except Exception as error:  # the kernel died or could not start
+        if running.exists():
+            os.replace(running, failed)
+        print(
+            f"error: notebook {_relative(step.notebook, Path(record['root']))} ({step.id}) could not run: "
+            f"{type(error).__name__}: {error}\n  kernel log: {kernel_log}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    import nbformat
+
+    notebook = nbformat.read(running, as_version=4)
+    notebook.metadata["zqf_provenance"] = provenance
+    nbformat.write(notebook, running)
+    os.replace(running, executed)
+    if failed.exists():
+        failed.unlink()
+    _write_outputs_stamp(record, before, target["outputs"])
+    return 0
+
+
+class _stderr_to:
+    """Point file descriptor 2 at a log file; yield a stream on the terminal's stderr meanwhile."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    def __enter__(self):
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        sys.stderr.flush()
+        self.saved = os.dup(2)
+        self.handle = open(self.log, "w", encoding="utf-8")
+        os.dup2(self.handle.fileno(), 2)
+        self.previous = sys.stderr
+        self.terminal = os.fdopen(os.dup(self.saved), "w", encoding="utf-8", errors="replace")
+        sys.stderr = self.terminal
+        return self.terminal
+
+    def __exit__(self, *exc) -> None:
+        self.terminal.flush()
+        sys.stderr = self.previous
+        os.dup2(self.saved, 2)
+        os.close(self.saved)
+        self.terminal.close()
+        self.handle.close()
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _render_pages(notebook, record: dict, step: Step, target: dict) -> None:
+    from zqf_analysis import render
+
+    provenance = notebook.metadata.get("zqf_provenance") or {}
+    title = _notebook_title(notebook) or step.id
+    if "question" in step.parameters:
+        title = f"{title} ({step.parameters['question']})"
+    reviewer = render.notebook_html(
+        notebook,
+        reviewer=True,
+        title=title,
+        header=render.provenance_html(
+            provenance, {"Report index": "index.html", "With code": f"full/{step.id}.html"}
+        ),
+    )
+    full = render.notebook_html(
+        notebook,
+        reviewer=False,
+        title=title,
+        header=render.provenance_html(
+            provenance, {"Report index": "../index.html", "Without code": f"../{step.id}.html"}
+        ),
+    )
+    render.write_text_atomic(target["full"], full)
+    render.write_text_atomic(target["reviewer"], reviewer)
+    for page in (target["full"], target["reviewer"]):
+        os.utime(page)  # newer than the executed notebook even when the text is unchanged
+
+
+def _notebook_title(notebook) -> str:
+    for cell in notebook.cells:
+        if cell.get("cell_type") == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return ""
+
+
+# ------------------------------------------------------------------------------------ whole build
+
+
+def run_make(makefile: Path, jobs: int, force: bool = False) -> int:
+    """Run the generated rules with ``jobs`` notebooks at a time; Make's exit status is the build's."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    command = ["make", "--no-print-directory", f"-j{jobs}", "-f", str(makefile)] + (["-B"] if force else [])
+    return subprocess.run(command, env=environment).returncode
+
+
+def _plan_from_args(args: argparse.Namespace) -> Plan:
+    return plan_build(
+        args.dataset,
+        notebooks_dir=args.notebooks,
+        output_root=args.output_root,
+        overrides=parse_overrides(args.param or []),
+        questions=[q for q in re.split(r"[,\s]+", args.questions or "") if q] or None,
+    )
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    makefile = write_plan(_plan_from_args(args))
+    status = run_make(makefile, args.jobs, args.force)
+    verdict = "built" if status == 0 else "FAILED"
+    print(f"  {verdict} {makefile.parent.parent / 'index.html'} in {time.monotonic() - started:.1f} s")
+    return status
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    print(write_plan(_plan_from_args(args)))
+    return 0
+
+
+def _cmd_step(args: argparse.Namespace) -> int:
+    return run_step(args.step_file, render_only=args.render_only)
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from zqf_analysis.render import write_index
+
+    started = time.monotonic()
+    page = write_index(args.plan_file)
+    print(f"  index     {page.name:<16} {time.monotonic() - started:5.1f} s  -> {page}", flush=True)
+    return 0
+
+
+def _add_plan_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--dataset", default="data/raw/zaqa-2024", help="dataset folder (holds questionnaire.yaml)"
+    )
+    command.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a notebook parameter, for every notebook that has it or as notebook.name=value "
+        "(repeatable; several may be given in one quoted, space-separated string)",
+    )
+    command.add_argument(
+        "--questions", help="open questions for the per-question notebooks (default: all open)"
+    )
+    command.add_argument("--notebooks", help="folder of NN_name.ipynb notebooks (default: notebooks/)")
+    command.add_argument("--output-root", help="where data/processed and reports go (default: project root)")
+
+
+def register(subparsers) -> None:
+    """Add ``build`` (the whole report) and the step commands Make calls."""
+    build = subparsers.add_parser(
+        "build", help="execute and render every notebook for a dataset, then index.html"
+    )
+    _add_plan_arguments(build)
+    build.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="notebooks run at the same time (default: 2)",
+    )
+    build.add_argument("--force", action="store_true", help="re-run every step even if nothing changed")
+    build.set_defaults(run=_cmd_build)
+
+    plan = subparsers.add_parser("build-plan", help="check parameters and write the build's Make rules")
+    _add_plan_arguments(plan)
+    plan.set_defaults(run=_cmd_plan)
+
+    step = subparsers.add_parser(
+        "build-step", help="execute one planned notebook and render it (used by Make)"
+    )
+    step.add_argument("step_file")
+    step.add_argument("--render-only", action="store_true", help="only render the executed notebook again")
+    step.set_defaults(run=_cmd_step)
+
+    index = subparsers.add_parser("build-index", help="write the report's index.html (used by Make)")
+    index.add_argument("plan_file")
+    index.set_defaults(run=_cmd_index)
