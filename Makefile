@@ -21,7 +21,8 @@ help: ## Show this help (the default goal)
 	@echo
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo
-	@echo "  Variables: DATASET=$(DATASET) (a dataset folder)"
+	@echo "  Variables: DATASET=$(DATASET) (a dataset folder), PARAMS='name=value ...' (notebook"
+	@echo "  parameters), QUESTIONS=Q8,Q2 (themes runs), JOBS=$(JOBS) (notebooks at once), FORCE=1 (re-run all)"
 
 $(INSTALLED): pyproject.toml
 	@echo "[venv] creating $(VENV) and installing zqf-analysis with its dev tools (first run only)"
@@ -33,8 +34,15 @@ $(INSTALLED): pyproject.toml
 
 venv: $(INSTALLED) ## Create .venv and install the package (done automatically by the other targets)
 
-report: $(INSTALLED) ## Build the cleaned data and the rendered report for DATASET
-	@$(BIN)/python -m zqf_analysis build --dataset $(DATASET)
+# The report: build-plan checks every parameter (before any kernel starts) and writes the Make rules
+# of the build into $(REPORTS)/.build/report.mk, touching a file only when it changes; the inner Make
+# then runs only the notebooks whose inputs changed, JOBS at a time. PARAMS="k=5 03_themes.seed=1",
+# QUESTIONS="Q8", FORCE=1 (re-run everything).
+JOBS ?= 2
+report: $(INSTALLED) ## Build the cleaned data and the rendered report for DATASET (incremental, parallel)
+	@rules=$$($(BIN)/python -m zqf_analysis build-plan --dataset '$(DATASET)' \
+	  $(if $(PARAMS),--param '$(PARAMS)') $(if $(QUESTIONS),--questions '$(QUESTIONS)')) && \
+	  $(MAKE) --no-print-directory -j$(JOBS) -f "$$rules" $(if $(FORCE),-B)
 
 test: $(INSTALLED) ## Run the test suite
 	@$(BIN)/python -m pytest -q

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from zqf_analysis import __version__
-from zqf_analysis.io import write_bytes_atomic
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -235,6 +234,8 @@ def external_references(page: str) -> list[str]:
 
 def write_text_atomic(target: str | Path, text: str) -> Path:
     """Write a page atomically: a reader sees the old page or the new one, never half of one."""
+    from zqf_analysis.build import write_bytes_atomic
+
     return write_bytes_atomic(target, text.encode("utf-8"))
 
 
