@@ -1,0 +1,543 @@
+"""Themes of one open question: answers split into segments, clustered into discovered themes (with
+top terms, stability across seeds and a chance baseline), coded against a codebook, and compared.
+
+``run_themes`` does the whole stage for a notebook or the build; the small functions it calls are
+what the tests check.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.metrics import adjusted_rand_score, cohen_kappa_score, confusion_matrix, silhouette_score
+
+from zqf_analysis import paths
+from zqf_analysis.codebook import UNCODED, Codebook, code_answer, find_codebook, load_codebook
+from zqf_analysis.embed import BACKENDS, DEFAULT_BACKEND, STOP_WORDS, embed_texts
+from zqf_analysis.errors import DataError
+from zqf_analysis.io import atomic_path, write_csv_atomic
+from zqf_analysis.segment import is_substantive, split_segments
+
+K_MAX = 8
+STABILITY_SEEDS = 10
+CHANCE_PERMUTATIONS = 1000
+NON_SUBSTANTIVE_LABEL = "non-substantive"
+
+
+# -------------------------------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class ThemeParams:
+    """The notebook's parameters, checked once; ``codebook`` "" means the dataset's codebook for the
+    question if it has one, "none" means no codebook. ``guided``: with a codebook and ``k`` "auto" (or
+    equal to the number of codes), k-means starts from the codes' definitions (seeded k-means)."""
+
+    dataset: str = "data/raw/zaqa-2024"
+    question: str = "Q8"
+    backend: str = DEFAULT_BACKEND
+    k: int | str = "auto"
+    seed: int = 0
+    codebook: str = ""
+    human_coding: str = ""
+    output_root: str = ""
+    guided: bool = True
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise DataError(f"parameter backend={self.backend!r}: expected one of {', '.join(BACKENDS)}")
+        if not (self.k == "auto" or (isinstance(self.k, int) and not isinstance(self.k, bool) and self.k >= 1)):
+            raise DataError(f"parameter k={self.k!r}: expected a whole number of at least 1, or 'auto'")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise DataError(f"parameter seed={self.seed!r}: expected a whole number of at least 0")
+        if not isinstance(self.question, str) or not self.question:
+            raise DataError(f"parameter question={self.question!r}: expected a question id such as 'Q8'")
+
+    @property
+    def dataset_path(self) -> Path:
+        path = paths.resolve(self.dataset)
+        if not (path / "questionnaire.yaml").is_file():
+            raise DataError("parameter dataset: not a dataset folder (no questionnaire.yaml)", file=path)
+        return path
+
+    def codebook_path(self) -> Path | None:
+        """The codebook file to use, or None; a named file that does not exist is an error."""
+        if self.codebook in ("none", "None"):
+            return None
+        if self.codebook == "":
+            return find_codebook(self.dataset_path, self.question)
+        return _existing_file(self.codebook, self.dataset_path, "codebook")
+
+    def human_coding_path(self) -> Path | None:
+        if self.human_coding in ("", "none", "None"):
+            return None
+        return _existing_file(self.human_coding, self.dataset_path, "human_coding")
+
+
+def _existing_file(value: str, dataset: Path, name: str) -> Path:
+    for candidate in (paths.resolve(value), dataset / value):
+        if candidate.is_file():
+            return candidate
+    raise DataError(f"parameter {name}: file not found (looked from the project root and the dataset folder)", file=value)
+
+
+# ----------------------------------------------------------------------------------------- answers
+
+
+def load_answers(dataset: str | Path, question: str) -> pd.DataFrame:
+    """The question's answers from the cleaning stage: ``question_id, response_id, text, clean_text,
+    substantive, duplicate_of`` (a DataError if the question is not an open question)."""
+    from zqf_analysis.clean import clean_dataset
+    from zqf_analysis.load import load_dataset
+
+    data = load_dataset(dataset)
+    open_ids = [q.id for q in data.questionnaire.open]
+    if question not in open_ids:
+        raise DataError(
+            f"not an open question; the open questions are {', '.join(open_ids)}",
+            file=Path(dataset) / "questionnaire.yaml", question=question,
+        )
+    answers = clean_dataset(data)["open_responses"]
+    answers = answers[answers["question_id"] == question].reset_index(drop=True)
+    if answers.empty:
+        raise DataError("the question has no answers", file=Path(dataset) / "open_responses.csv", question=question)
+    return answers
+
+
+def segment_table(answers: pd.DataFrame, text_column: str = "clean_text") -> pd.DataFrame:
+    """One row per segment of each substantive answer: response_id, segment_number, segment."""
+    rows = []
+    substantive = answers["substantive"] if "substantive" in answers else answers[text_column].map(is_substantive)
+    for response_id, text, keep in zip(answers["response_id"], answers[text_column], substantive):
+        if keep:
+            for number, segment in enumerate(split_segments(text) or [str(text)], start=1):
+                rows.append((str(response_id), number, segment))
+    return pd.DataFrame(rows, columns=["response_id", "segment_number", "segment"])
+
+
+# -------------------------------------------------------------------------------------- clustering
+
+
+def choose_k(vectors: np.ndarray, seed: int, k_max: int = K_MAX) -> tuple[int, pd.DataFrame]:
+    """The number of clusters with the highest mean silhouette (cosine) among 2..k_max, the smaller k
+    on a tie; with the table of silhouettes so the choice can be seen. Fewer than 4 points: 1 cluster."""
+    n = len(vectors)
+    candidates = list(range(2, min(k_max, n - 1) + 1))
+    if n < 4 or not candidates:
+        return 1, pd.DataFrame({"k": [1], "silhouette": [np.nan]})
+    scores = []
+    for k in candidates:
+        labels = cluster_vectors(vectors, k, seed)
+        if len(set(labels)) < 2:
+            scores.append(-1.0)
+            continue
+        sample = min(n, 2000)
+        scores.append(float(silhouette_score(vectors, labels, metric="cosine", sample_size=sample, random_state=seed)))
+    table = pd.DataFrame({"k": candidates, "silhouette": np.round(scores, 6)})
+    best = int(table.loc[table["silhouette"].idxmax(), "k"])
+    return best, table
+
+
+def cluster_vectors(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """k-means labels (10 restarts, ``seed``) renumbered 0.. by cluster size then first appearance, so
+    the same partition always gets the same numbers."""
+    if k <= 1 or len(vectors) <= 1:
+        return np.zeros(len(vectors), dtype=int)
+    k = min(k, len(np.unique(np.round(vectors, 9), axis=0)))
+    raw = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(vectors)
+    return renumber(raw)
+
+
+def renumber(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0.. by decreasing size, ties by first appearance.
+
+    >>> renumber(np.array([5, 2, 2, 7, 7, 7])).tolist()
+    [2, 1, 1, 0, 0, 0]
+    """
+    labels = np.asarray(labels)
+    first = {lab: i for i, lab in reversed(list(enumerate(labels)))}
+    order = sorted(first, key=lambda lab: (-(labels == lab).sum(), first[lab]))
+    mapping = {lab: new for new, lab in enumerate(order)}
+    return np.array([mapping[lab] for lab in labels], dtype=int)
+
+
+def code_prototypes(codebook: Codebook) -> list[str]:
+    """One text per code (label, definition and indicator words) whose vector starts its cluster."""
+    return [f"{c.label}. {c.definition} " + " ".join(i.replace("*", "") for i in c.indicators) for c in codebook.codes]
+
+
+def guided_clusters(vectors: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Seeded k-means: k-means started from the code prototypes' vectors (one run, no randomness),
+    renumbered like :func:`cluster_vectors`; a cluster may drift away from the code that seeded it."""
+    raw = KMeans(n_clusters=len(centres), init=centres, n_init=1).fit_predict(vectors)
+    return renumber(raw)
+
+
+def stability(vectors: np.ndarray, k: int, seeds: int = STABILITY_SEEDS) -> float:
+    """Mean adjusted Rand index between the clusterings of every pair of ``seeds`` seeds (1 = the
+    same partition whatever the seed)."""
+    runs = [cluster_vectors(vectors, k, s) for s in range(seeds)]
+    return float(np.mean([adjusted_rand_score(a, b) for a, b in itertools.combinations(runs, 2)]))
+
+
+def chance_ari(reference, labels, seed: int = 0, permutations: int = CHANCE_PERMUTATIONS) -> tuple[float, float]:
+    """Mean and 95th percentile of the ARI between ``labels`` and random permutations of
+    ``reference``: what the same cluster sizes score by chance."""
+    rng = np.random.default_rng(seed)
+    reference = np.asarray(reference)
+    scores = [adjusted_rand_score(rng.permutation(reference), labels) for _ in range(permutations)]
+    return float(np.mean(scores)), float(np.percentile(scores, 95))
+
+
+def top_terms(segments: list[str], labels: np.ndarray, n_terms: int = 5) -> dict[int, list[str]]:
+    """Class-based TF-IDF terms of each cluster: a term's frequency in the cluster times
+    log(1 + mean words per cluster / the term's frequency over all clusters), as in BERTopic."""
+    labels = np.asarray(labels)
+    clusters = sorted(set(labels.tolist()))
+    documents = [" ".join(s for s, lab in zip(segments, labels) if lab == c) for c in clusters]
+    vectoriser = CountVectorizer(stop_words=sorted(STOP_WORDS), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
+    try:
+        counts = vectoriser.fit_transform(documents).toarray().astype(float)
+    except ValueError:
+        return {c: [] for c in clusters}
+    terms = vectoriser.get_feature_names_out()
+    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    average_words = counts.sum() / len(clusters)
+    idf = np.log(1 + average_words / np.maximum(counts.sum(axis=0), 1))
+    scores = tf * idf
+    result = {}
+    for row, cluster in enumerate(clusters):
+        order = sorted(range(len(terms)), key=lambda j: (-scores[row, j], terms[j]))
+        result[cluster] = [terms[j] for j in order[:n_terms] if scores[row, j] > 0]
+    return result
+
+
+def map_2d(vectors: np.ndarray, seed: int) -> np.ndarray:
+    """Two PCA coordinates per point (signs fixed so the largest loading is positive): the map."""
+    if len(vectors) < 2 or vectors.shape[1] < 2:
+        return np.zeros((len(vectors), 2))
+    pca = PCA(n_components=2, random_state=seed, svd_solver="full")
+    coords = pca.fit_transform(vectors)
+    signs = np.sign(pca.components_[np.arange(2), np.abs(pca.components_).argmax(axis=1)])
+    return coords * np.where(signs == 0, 1, signs)
+
+
+# -------------------------------------------------------------------------------------- agreement
+
+
+def read_human_coding(path: str | Path, response_ids: list[str]) -> pd.Series:
+    """A human coding file (``response_id, code``; one row per answer) as a Series by response id;
+    ids that are not answers of the question, repeats and empty codes are errors."""
+    from zqf_analysis.load import read_text_table
+
+    frame = read_text_table(path)
+    missing = [c for c in ("response_id", "code") if c not in frame.columns]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}; expected response_id,code", file=path, column=missing[0])
+    for row, (rid, code) in enumerate(zip(frame["response_id"], frame["code"]), start=2):
+        if rid not in response_ids:
+            raise DataError(f"response id {rid!r} is not an answer of this question", file=path, row=row, column="response_id")
+        if not code.strip():
+            raise DataError("empty code", file=path, row=row, column="code")
+    repeated = frame["response_id"][frame["response_id"].duplicated()].tolist()
+    if repeated:
+        raise DataError(f"response id(s) coded twice: {', '.join(repeated)}", file=path, column="response_id")
+    return frame.set_index("response_id")["code"].str.strip()
+
+
+def agreement(human: pd.Series, coded: pd.Series) -> dict:
+    """Accuracy, Cohen's kappa (scikit-learn) and the confusion table of ``coded`` against ``human``,
+    over the answers both have."""
+    common = [r for r in human.index if r in coded.index]
+    h, c = human.loc[common].astype(str), coded.loc[common].astype(str)
+    labels = sorted(set(h) | set(c))
+    table = pd.DataFrame(confusion_matrix(h, c, labels=labels), index=labels, columns=labels)
+    table.index.name, table.columns.name = "human", "coder"
+    return {
+        "answers": len(common),
+        "accuracy": float((h.to_numpy() == c.to_numpy()).mean()) if common else float("nan"),
+        "kappa": float(cohen_kappa_score(h, c)) if len(set(h) | set(c)) > 1 else float("nan"),
+        "confusion": table,
+    }
+
+
+# ------------------------------------------------------------------------------------------- stage
+
+
+@dataclass
+class ThemeResult:
+    params: ThemeParams
+    answers: pd.DataFrame
+    segments: pd.DataFrame
+    responses: pd.DataFrame
+    clusters: pd.DataFrame
+    codes: pd.DataFrame | None
+    k: int
+    k_table: pd.DataFrame
+    stability: float
+    coords: np.ndarray
+    codebook: Codebook | None
+    crosstab: pd.DataFrame | None
+    guided: bool = False
+    human: dict | None = None
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def non_substantive(self) -> pd.DataFrame:
+        return self.answers.loc[~self.answers["substantive"], ["response_id", "text"]]
+
+    @property
+    def review(self) -> pd.DataFrame:
+        """Answers no code fitted (uncoded, or given the fallback code): for a person to read."""
+        if self.codebook is None:
+            return self.responses.iloc[0:0]
+        return self.responses.loc[self.responses["review"], ["response_id", "text", "primary_code", "evidence"]]
+
+
+def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
+    """Segment, embed, cluster and code one question's answers; write the theme table, the summary and
+    the chart when ``write`` (atomically, nothing half-written)."""
+    dataset = params.dataset_path
+    answers = load_answers(dataset, params.question)
+    codebook_path = params.codebook_path()
+    codebook = load_codebook(codebook_path) if codebook_path else None
+    if codebook and codebook.question and codebook.question != params.question:
+        raise DataError(f"the codebook is for question {codebook.question}, not {params.question}", file=codebook_path)
+
+    segments = segment_table(answers)
+    if segments.empty:
+        raise DataError("no substantive answer to analyse", question=params.question)
+    prototypes = code_prototypes(codebook) if codebook else []
+    embedded = embed_texts(segments["segment"].tolist() + prototypes, params.backend)
+    vectors, centres = embedded[: len(segments)], embedded[len(segments) :]
+    guided = bool(codebook) and params.guided and params.k in ("auto", len(prototypes)) and len(segments) > len(prototypes)
+    if guided:
+        k, k_table = len(prototypes), pd.DataFrame({"k": [len(prototypes)], "silhouette": [np.nan]})
+    elif params.k == "auto":
+        k, k_table = choose_k(vectors, params.seed)
+    else:
+        if params.k > len(segments):
+            raise DataError(f"parameter k={params.k}: more clusters than the {len(segments)} segments", question=params.question)
+        k, k_table = params.k, pd.DataFrame({"k": [params.k], "silhouette": [np.nan]})
+    labels = guided_clusters(vectors, centres) if guided else cluster_vectors(vectors, k, params.seed)
+    k = int(labels.max()) + 1
+    terms = top_terms(segments["segment"].tolist(), labels)
+    names = {c: f"C{c + 1}: " + (", ".join(terms[c][:3]) or "(no terms)") for c in terms}
+    segments = segments.assign(cluster=labels + 1, cluster_label=[names[c] for c in labels])
+
+    codings = {rid: code_answer(t, codebook) for rid, t in zip(answers["response_id"], answers["clean_text"])} if codebook else {}
+    if codebook:
+        segments["codes"] = [
+            "|".join(codings[r].segment_codes[n - 1]) if n - 1 < len(codings[r].segment_codes) else ""
+            for r, n in zip(segments["response_id"], segments["segment_number"])
+        ]
+    else:
+        segments["codes"] = ""
+
+    responses = _response_table(answers, segments, codings)
+    clusters = _cluster_summary(segments, responses, terms, names)
+    codes = _code_summary(codebook, segments, responses) if codebook else None
+    crosstab = None
+    if codebook:
+        substantive = responses[responses["substantive"]]
+        crosstab = pd.crosstab(substantive["cluster_label"], substantive["primary_code"])
+    human = None
+    human_path = params.human_coding_path()
+    if human_path:
+        coding = read_human_coding(human_path, answers["response_id"].tolist())
+        human = _human_agreement(coding, responses, codebook, params.seed)
+        free = cluster_vectors(vectors, k, params.seed)
+        first = segments.groupby("response_id", sort=False).head(1)
+        free_by_id = pd.Series(free[first.index], index=first["response_id"].to_numpy())
+        coded = [r for r in coding.index if r in free_by_id.index]
+        human["ari_unguided"] = float(adjusted_rand_score(coding.loc[coded], free_by_id.loc[coded]))
+    result = ThemeResult(
+        params=params, answers=answers, segments=segments, responses=responses, clusters=clusters,
+        codes=codes, k=k, k_table=k_table, guided=guided, stability=stability(vectors, k), coords=map_2d(vectors, params.seed),
+        codebook=codebook, crosstab=crosstab, human=human,
+    )
+    if write:
+        result.written = write_outputs(result)
+    return result
+
+
+def _response_table(answers: pd.DataFrame, segments: pd.DataFrame, codings: dict) -> pd.DataFrame:
+    rows = []
+    for rid, text, keep in zip(answers["response_id"], answers["text"], answers["substantive"]):
+        own = segments[segments["response_id"] == rid]
+        coding = codings.get(rid)
+        rows.append({
+            "response_id": rid,
+            "text": text,
+            "substantive": bool(keep),
+            "segments": len(own),
+            "clusters": "|".join(str(c) for c in dict.fromkeys(own["cluster"])),
+            "cluster": int(own["cluster"].iloc[0]) if len(own) else pd.NA,
+            "cluster_label": own["cluster_label"].iloc[0] if len(own) else NON_SUBSTANTIVE_LABEL,
+            "codes": "|".join(coding.codes) if coding else "",
+            "primary_code": coding.primary if coding else "",
+            "evidence": coding.evidence if coding else "",
+            "review": bool(coding.review) if coding else False,
+        })
+    return pd.DataFrame(rows)
+
+
+def _cluster_summary(segments, responses, terms, names) -> pd.DataFrame:
+    rows = []
+    for c in sorted(terms):
+        own = segments[segments["cluster"] == c + 1]
+        rows.append({
+            "cluster": c + 1,
+            "cluster_label": names[c],
+            "segments": len(own),
+            "responses": own["response_id"].nunique(),
+            "top_terms": ", ".join(terms[c]),
+        })
+    return pd.DataFrame(rows)
+
+
+def _code_summary(codebook: Codebook, segments, responses) -> pd.DataFrame:
+    substantive = responses[responses["substantive"]]
+    rows = []
+    for name in [*codebook.names, UNCODED]:
+        mentioned = substantive["codes"].str.split("|").map(lambda cs, n=name: n in cs)
+        if name == UNCODED:
+            mentioned = substantive["primary_code"].eq(UNCODED)
+        rows.append({
+            "code": name,
+            "label": codebook.label(name),
+            "responses": int(mentioned.sum()),
+            "primary": int(substantive["primary_code"].eq(name).sum()),
+            "segments": int(segments["codes"].str.split("|").map(lambda cs, n=name: n in cs).sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+def _human_agreement(coding: pd.Series, responses: pd.DataFrame, codebook, seed: int) -> dict:
+    by_id = responses.set_index("response_id")
+    result: dict = {"answers": len(coding)}
+    if codebook:
+        result.update(agreement(coding, by_id["primary_code"]))
+    coded = [r for r in coding.index if by_id.at[r, "substantive"]]
+    clusters = by_id.loc[coded, "cluster"].astype(int).to_numpy()
+    human = coding.loc[coded].to_numpy()
+    result["ari"] = float(adjusted_rand_score(human, clusters))
+    result["chance_ari_mean"], result["chance_ari_p95"] = chance_ari(human, clusters, seed)
+    return result
+
+
+# ------------------------------------------------------------------------------------------ outputs
+
+
+def theme_table(result: ThemeResult) -> pd.DataFrame:
+    """``question_id, response_id, segment, cluster, cluster_label, codes, primary_code``: one row per
+    segment, and one row per non-substantive answer (no cluster, label "non-substantive")."""
+    question = result.params.question
+    primary = result.responses.set_index("response_id")["primary_code"]
+    rows = []
+    for rid, text, keep in zip(result.answers["response_id"], result.answers["clean_text"], result.answers["substantive"]):
+        if not keep:
+            rows.append((question, rid, text, "", NON_SUBSTANTIVE_LABEL, "", primary[rid]))
+            continue
+        for seg in result.segments[result.segments["response_id"] == rid].itertuples():
+            rows.append((question, rid, seg.segment, str(seg.cluster), seg.cluster_label, seg.codes, primary[rid]))
+    return pd.DataFrame(rows, columns=["question_id", "response_id", "segment", "cluster", "cluster_label", "codes", "primary_code"])
+
+
+def summary_table(result: ThemeResult) -> pd.DataFrame:
+    """One row per discovered cluster and per code: kind, theme, label, responses, segments, primary
+    (answers whose first point it is) and top_terms."""
+    first = result.responses[result.responses["substantive"]]["cluster"].astype(int).value_counts()
+    frames = [pd.DataFrame({
+        "kind": "cluster", "theme": result.clusters["cluster"].astype(str), "label": result.clusters["cluster_label"],
+        "responses": result.clusters["responses"], "segments": result.clusters["segments"],
+        "primary": [int(first.get(c, 0)) for c in result.clusters["cluster"]], "top_terms": result.clusters["top_terms"],
+    })]
+    if result.codes is not None:
+        frames.append(pd.DataFrame({
+            "kind": "code", "theme": result.codes["code"], "label": result.codes["label"],
+            "responses": result.codes["responses"], "segments": result.codes["segments"],
+            "primary": result.codes["primary"], "top_terms": "",
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def theme_chart(result: ThemeResult):
+    """A Box-3-like horizontal bar chart: how many answers mention each code (or cluster), out of the
+    substantive answers; returns the matplotlib figure."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    substantive = int(result.answers["substantive"].sum())
+    if result.codes is not None:
+        data = result.codes[result.codes["responses"] > 0]
+        labels, values, primary = data["label"].tolist(), data["responses"].tolist(), data["primary"].tolist()
+        title = result.codebook.title or f"Coded themes of {result.params.question}"
+    else:
+        labels = result.clusters["cluster_label"].tolist()
+        values = result.clusters["responses"].tolist()
+        first = result.responses[result.responses["substantive"]]["cluster"].astype(int).value_counts()
+        primary = [int(first.get(c, 0)) for c in result.clusters["cluster"]]
+        title = f"Discovered themes of {result.params.question}"
+    order = list(reversed(range(len(labels))))
+    plt.rcParams["svg.hashsalt"] = "zqf-analysis"
+    figure, axes = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.6))
+    positions = np.arange(len(labels))
+    axes.barh(positions, [values[i] for i in order], color="#9ecae1", label="answers mentioning the theme")
+    axes.barh(positions, [primary[i] for i in order], color="#3182bd", height=0.45, label="first point of the answer")
+    axes.set_yticks(positions, [_wrap(labels[i]) for i in order], fontsize=8)
+    axes.set_xlabel(f"answers (of {substantive} substantive answers; an answer may mention several themes)")
+    axes.set_title(title, fontsize=10)
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    for y, i in zip(positions, order):
+        axes.text(values[i] + 0.1, y, str(values[i]), va="center", fontsize=8)
+    axes.legend(fontsize=7, loc="lower right")
+    figure.tight_layout()
+    return figure
+
+
+def _wrap(text: str, width: int = 40) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def save_figure(figure, target: Path) -> Path:
+    """Save ``figure`` atomically as PNG or SVG (by suffix) without dates, so reruns give equal bytes."""
+    metadata = {"Software": None} if target.suffix == ".png" else {"Date": None, "Creator": None}
+    with atomic_path(target) as temporary:
+        figure.savefig(temporary, format=target.suffix.lstrip("."), dpi=150, metadata=metadata)
+    return target
+
+
+def write_outputs(result: ThemeResult) -> list[Path]:
+    """Write themes_<Q>.csv and themes_<Q>_summary.csv to the processed folder and the chart
+    (PNG and SVG) to the reports' figures folder; every table is rendered before any is written."""
+    import matplotlib.pyplot as plt
+
+    question = result.params.question
+    dataset = result.params.dataset_path
+    root = result.params.output_root or None
+    processed = paths.processed_dir(dataset, root)
+    figures = paths.reports_dir(dataset, root) / "figures"
+    table, summary = theme_table(result), summary_table(result)
+    figure = theme_chart(result)
+    try:
+        written = [
+            write_csv_atomic(processed / f"themes_{question}.csv", table),
+            write_csv_atomic(processed / f"themes_{question}_summary.csv", summary),
+            save_figure(figure, figures / f"themes_{question}.png"),
+            save_figure(figure, figures / f"themes_{question}.svg"),
+        ]
+    finally:
+        plt.close(figure)
+    return written
