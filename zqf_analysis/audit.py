@@ -1017,3 +1017,20 @@ CHECKS = {
     "most_frequent_designation": check_most_frequent_designation,
     "truncated": check_truncated,
 }
+
+
+def audit_styler(audit: pd.DataFrame):
+    """The audit as a pandas Styler for the notebook: every cell HTML-escaped (claims and reasons are
+    data), no index, no MathJax, and the rows that disagree shaded."""
+
+    def shade(row: pd.Series) -> list[str]:
+        colour = "background-color: #f8d7da" if row["verdict"] == "disagrees" else ""
+        return [colour] * len(row)
+
+    return (
+        audit.style.format(escape="html", na_rep="")
+        .apply(shade, axis=1)
+        .hide(axis="index")
+        .set_table_attributes('class="tex2jax_ignore zqf-audit"')
+        .set_properties(**{"text-align": "left", "vertical-align": "top"})
+    )
