@@ -58,8 +58,8 @@ def split_segments(text: str) -> list[str]:
     """The points an answer makes, in the respondent's order.
 
     Splits at enumeration markers ("1.", "2)"), at sentence ends, at semicolons, and at commas when
-    every comma-separated piece is a short phrase (a list of points rather than a sentence); in such a
-    list the last item is also split at its last "and". An answer that is a single point comes back as
+    the answer is a list of three or more short phrases ("A, B and C", at most 7 words each) rather
+    than a sentence; the last item of such a list is split at its last "and". An answer that is a single point comes back as
     one segment.
 
     >>> split_segments("1. Lack of standardisation, 2. some employers may not fully understand or value micro credentials")
@@ -105,7 +105,7 @@ def _split_short_list(clause: str) -> list[str]:
     head, last = parts[:-1], re.sub(r"^and\s+", "", parts[-1])
     match = re.match(r"^(.*\S)\s+and\s+(\S.*)$", last)
     for candidate in ([*head, match.group(1), match.group(2)] if match else None, [*head, last]):
-        if candidate and all(len(p.split()) <= _LIST_ITEM_MAX_WORDS for p in candidate):
+        if candidate and len(candidate) >= 3 and all(len(p.split()) <= _LIST_ITEM_MAX_WORDS for p in candidate):
             return candidate
     return [clause]
 

@@ -1,0 +1,94 @@
+"""The themes stage: clustering helpers, determinism, outputs and the notebook for Q2, Q8 and Q13."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zqf_analysis.errors import DataError
+from zqf_analysis.themes import (
+    ThemeParams, agreement, chance_ari, choose_k, cluster_vectors, renumber, run_themes, stability, top_terms,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+HUMAN = ROOT / "tests" / "fixtures" / "themes" / "q8_human_coding.csv"
+
+
+def _blobs():
+    rng = np.random.default_rng(0)
+    centres = np.eye(3, 8) * 5
+    return np.vstack([c + rng.normal(0, 0.1, (10, 8)) for c in centres])
+
+
+def test_three_separated_groups_give_k3_stable_clusters():
+    vectors = _blobs()
+    k, table = choose_k(vectors, seed=0)
+    assert k == 3 and list(table["k"]) == list(range(2, 9))
+    labels = cluster_vectors(vectors, 3, seed=0)
+    assert labels.tolist() == [0] * 10 + [1] * 10 + [2] * 10
+    assert stability(vectors, 3) == pytest.approx(1.0)
+
+
+def test_renumber_and_chance_baseline():
+    assert renumber(np.array([9, 9, 1])).tolist() == [0, 0, 1]
+    mean, p95 = chance_ari(["a"] * 10 + ["b"] * 10, [0] * 10 + [1] * 10, permutations=200)
+    assert abs(mean) < 0.05 and p95 < 0.3
+
+
+def test_top_terms_are_class_based():
+    terms = top_terms(["high fees", "fees too high", "no recognition", "recognition lacking"], np.array([0, 0, 1, 1]))
+    assert terms[0][:2] == ["fees", "high"] and terms[1][0] == "recognition"
+
+
+def test_agreement_kappa_and_confusion():
+    human = pd.Series(["a", "a", "b", "b"], index=["1", "2", "3", "4"])
+    coded = pd.Series(["a", "b", "b", "b"], index=["1", "2", "3", "4"])
+    result = agreement(human, coded)
+    assert result["accuracy"] == 0.75 and result["kappa"] == pytest.approx(0.5)
+    assert result["confusion"].loc["a", "b"] == 1
+
+
+def test_bad_parameters_fail_clearly():
+    with pytest.raises(DataError, match="backend='bert'"):
+        ThemeParams(backend="bert")
+    with pytest.raises(DataError, match="k=0"):
+        ThemeParams(k=0)
+    with pytest.raises(DataError, match="not an open question"):
+        run_themes(ThemeParams(question="Q3"), write=False)
+    with pytest.raises(DataError, match="codebook: file not found"):
+        ThemeParams(codebook="missing.yaml").codebook_path()
+
+
+def test_q8_with_codebook_and_human_coding(tmp_path):
+    result = run_themes(ThemeParams(question="Q8", human_coding=str(HUMAN), output_root=str(tmp_path)))
+    assert result.guided and result.k == 6
+    assert int(result.answers["substantive"].sum()) == 23
+    assert result.human["accuracy"] >= 0.85
+    table = pd.read_csv(tmp_path / "data/processed/zaqa-2024/themes_Q8.csv", dtype=str, keep_default_na=False)
+    assert list(table.columns) == ["question_id", "response_id", "segment", "cluster", "cluster_label", "codes", "primary_code"]
+    assert table["response_id"].nunique() == 23
+    assert table.loc[table["response_id"] == "22", "segment"].tolist() == [
+        "lack of recognition", "poor quality assurance systems", "lack of support",
+    ]
+    assert (tmp_path / "reports/zaqa-2024/figures/themes_Q8.svg").is_file()
+
+
+def test_q2_lists_non_substantive_answers_and_same_seed_gives_same_bytes(tmp_path):
+    first = run_themes(ThemeParams(question="Q2", seed=3, output_root=str(tmp_path / "a")))
+    second = run_themes(ThemeParams(question="Q2", seed=3, output_root=str(tmp_path / "b")))
+    assert sorted(first.non_substantive["response_id"]) == ["10", "2", "8"]  # N/A, I don't know, NIL
+    for a, b in zip(first.written, second.written):
+        assert a.name == b.name and a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["Q2", "Q8", "Q13"])
+def test_notebook_runs_for_each_open_question(tmp_path, question):
+    papermill = pytest.importorskip("papermill")
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "03_themes.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="zqf-analysis",
+        parameters={"question": question, "output_root": str(tmp_path), "k": "auto"}, cwd=str(ROOT), progress_bar=False,
+    )
+    assert (tmp_path / f"data/processed/zaqa-2024/themes_{question}.csv").is_file()
+    assert (tmp_path / f"reports/zaqa-2024/figures/themes_{question}.png").is_file()
