@@ -347,6 +347,16 @@ def _lost_reason(counts: list[Count]) -> str:
     return "; ".join(parts)
 
 
+def _bounded(counts: list[Count], how: str, verdict: str, low: int, high: int, what: str) -> Finding:
+    """A verdict reached although some counts are lost: every possible value gives the same answer."""
+    every = "every" if verdict == "agrees" else "no"
+    return Finding(
+        f"{_range_text(low, high)} of the base",
+        verdict,
+        f"{_lost_reason(counts)}{how}; yet {every} possible count from {low} to {high} {what}.",
+    )
+
+
 def _unknown(counts: list[Count]) -> str:
     return "no independent count" if any(c.circular for c in counts) else "unknown"
 
@@ -720,6 +730,15 @@ def check_share(claim, data: AuditData) -> Finding:
     verdict = _decide(low, high, lambda n: printed(n, base) == value)
     if verdict is None:
         return Finding(_unknown(counts), "cannot_check", _lost_reason(counts) + how + ".")
+    if low != high:
+        return _bounded(
+            counts,
+            how,
+            verdict,
+            low,
+            high,
+            f"of {base} prints as {claim.stated_value} (to {decimals} decimal(s))",
+        )
     described = (
         " + ".join(str(c.low) for c in counts) if len(counts) > 1 and question.type == "single" else ""
     )
@@ -780,6 +799,8 @@ def check_approx_share(claim, data: AuditData) -> Finding:
     )
     if verdict is None:
         return Finding(_unknown(counts), "cannot_check", _lost_reason(counts) + how + f"; {rule}.")
+    if low != high:
+        return _bounded(counts, how, verdict, low, high, f"of {base} is within the tolerance ({rule})")
     return Finding(
         f"{percent_text(low, base)} ({low} of {base})",
         verdict,
@@ -796,6 +817,8 @@ def check_majority(claim, data: AuditData) -> Finding:
     verdict = _decide(low, high, lambda n: 2 * n > base)
     if verdict is None:
         return Finding(_unknown(counts), "cannot_check", _lost_reason(counts) + how + ".")
+    if low != high:
+        return _bounded(counts, how, verdict, low, high, f"is more than half of {base}")
     return Finding(
         f"{low} of {base} ({percent_text(low, base)})",
         verdict,
@@ -816,6 +839,8 @@ def check_unanimous(claim, data: AuditData) -> Finding:
             "cannot_check",
             _lost_reason(counts) + how + f"; unanimity needs all {base} respondents.",
         )
+    if low != high:
+        return _bounded(counts, how, verdict, low, high, f"is all {base} respondents")
     reason = f"{'; '.join(c.describe() for c in counts)}{how}; unanimity needs all {base} respondents"
     if verdict == "disagrees" and low == high:
         others = [

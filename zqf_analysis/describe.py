@@ -322,7 +322,8 @@ def chart_caption(
     lines = [f"Base: {whom}; percentages are of respondents, not of selections."]
     if question.type == "multi":
         lines.append(
-            "Multi-select: one respondent may choose several options, so the shares can add to more than 100%."
+            "Multi-select: one respondent may choose several options, so the shares can add to more "
+            "than 100%."
         )
     elif not check["ok"]:
         lines.append(

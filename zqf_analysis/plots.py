@@ -50,7 +50,10 @@ def plain(text: object) -> str:
 
 def wrap(text: object, width: int = LABEL_WIDTH) -> str:
     """A label wrapped onto lines of at most ``width`` characters, escaped with :func:`plain`."""
-    return "\n".join(textwrap.wrap(plain(text), width=width, break_long_words=True)) or " "
+    return (
+        "\n".join(textwrap.wrap(plain(text), width=width, break_long_words=True, break_on_hyphens=False))
+        or " "
+    )
 
 
 def _figure(width: float, height: float) -> Figure:

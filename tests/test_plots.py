@@ -1,0 +1,123 @@
+"""Charts: bars in the form's order, no bar for a lost count, whiskers from the intervals, stable files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.container import ErrorbarContainer
+
+from zqf_analysis import describe, plots
+from zqf_analysis.clean import clean_dataset
+from zqf_analysis.load import load_dataset
+from zqf_analysis.questionnaire import parse_questionnaire
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def real():
+    data = load_dataset(ROOT / "data" / "raw" / "zaqa-2024")
+    return data, describe.closed_summary(clean_dataset(data)["closed_counts"], data.questionnaire)
+
+
+def _bars(ax) -> dict[int, float]:
+    """Bar widths (percent) by row position."""
+    return {round(b.get_y() + b.get_height() / 2): b.get_width() for b in ax.patches}
+
+
+def test_a_missing_count_gets_no_bar_but_the_words_not_legible(real):
+    data, summary = real
+    question = data.questionnaire["Q6"]
+    ax = plots.question_chart(summary, question).axes[0]
+    public = question.options.index("Public sector workers / employees")  # row 3
+    bars = _bars(ax)
+    assert public not in bars
+    assert len(bars) == len(question.options) - 1
+    assert bars[question.options.index("Employees in private enterprises")] == pytest.approx(100 * 5 / 23)
+    labels = {round(t.get_position()[1]): t.get_text() for t in ax.texts}
+    assert labels[public] == "not legible in source"
+    assert labels[question.options.index("Employees in private enterprises")] == "5 (22%)"
+
+
+def test_rows_follow_the_form_order_and_every_option_keeps_its_row(real):
+    data, summary = real
+    question = data.questionnaire["Q7"]  # five of eight counts lost, the first among them
+    ax = plots.question_chart(summary, question).axes[0]
+    assert [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()] == list(question.options)
+    assert ax.get_ylim() == (len(question.options) - 0.5, -0.5)
+
+
+def test_whiskers_are_the_statsmodels_interval(real):
+    data, summary = real
+    question = data.questionnaire["Q11"]
+    ax = plots.question_chart(summary, question).axes[0]
+    errorbars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    segments = errorbars[0].lines[2][0].get_segments()
+    low, high = describe.proportion_interval(14, 23)
+    (x0, y0), (x1, _) = segments[1]  # "I agree but need more dialogue..." is the second option
+    assert (x0, x1, y0) == pytest.approx((100 * low, 100 * high, 1))
+    texts = [t.get_text() for t in ax.texts]
+    assert "14 (61%)" in texts and "6 (26%)" in texts
+
+
+def test_a_dollar_sign_in_a_label_is_text_not_mathtext():
+    assert plots.plain("costs $5 to $10") == r"costs \$5 to \$10"
+    questionnaire = parse_questionnaire(
+        {
+            "questions": [
+                {
+                    "id": "Q1",
+                    "type": "single",
+                    "text": "Fee in $ or $$?",
+                    "options": ["$5 - $10", "<b>free</b>"],
+                }
+            ]
+        }
+    )
+    counts = pd.DataFrame(
+        {
+            "question_id": ["Q1", "Q1"],
+            "option": ["$5 - $10", "<b>free</b>"],
+            "count": [2, 1],
+            "base": [3, 3],
+            "status": ["tabulated"] * 2,
+        }
+    )
+    summary = describe.closed_summary(counts, questionnaire)
+    figure = plots.question_chart(summary, questionnaire["Q1"])
+    svg = plots.figure_bytes(figure, "svg")  # would raise on unbalanced mathtext if '$' were not escaped
+    assert svg.startswith(b"<?xml")
+    assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == [r"\$5 - \$10", "<b>free</b>"]
+
+
+def test_saved_figures_are_byte_identical_on_rerun_and_carry_no_date(real, tmp_path):
+    data, summary = real
+    question = data.questionnaire["Q14"]
+    first = plots.save_figure(plots.question_chart(summary, question), tmp_path / "a", "Q14")
+    second = plots.save_figure(plots.question_chart(summary, question), tmp_path / "b", "Q14")
+    assert [p.name for p in first] == ["Q14.png", "Q14.svg"]
+    for one, two in zip(first, second, strict=True):
+        assert one.read_bytes() == two.read_bytes()
+    svg = first[1].read_text(encoding="utf-8")
+    assert "<dc:date>" not in svg
+    assert not list((tmp_path / "a").glob(".*.tmp"))
+
+
+def test_the_pie_prints_the_reports_percentages(real):
+    data, summary = real
+    figure = plots.pie_chart(summary, data.questionnaire["Q14"])
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert "Yes\n19 = 79%" in texts and "No\n2 = 8%" in texts and "Safeguard my anonymity\n3 = 13%" in texts
+
+
+def test_profile_charts_mark_the_multiple_submitters(real):
+    data, _ = real
+    institutions = clean_dataset(data)["institutions"]
+    profile = describe.institution_profile(institutions)
+    ax = plots.institutions_chart(profile).axes[0]
+    marked = [t.get_text() for t in ax.texts if "more than one" in t.get_text()]
+    assert marked == ["4  (more than one submission)", "2  (more than one submission)"]
+    ax = plots.types_chart(describe.submissions_by_type(institutions)).axes[0]
+    assert ax.get_title(loc="left") == "Respondents by institution type (23 submissions)"
