@@ -1,0 +1,273 @@
+"""The report build: planning and parameter checks (fast), and whole builds of small dummy notebooks
+(slow: they start kernels) for every page, incremental re-runs, the failure path and determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from zqf_analysis import build, render
+from zqf_analysis.errors import DataError
+
+ROOT = Path(__file__).resolve().parents[1]
+SYNTHETIC = ROOT / "tests" / "fixtures" / "synthetic-export"
+RAW = ROOT / "data" / "raw" / "zaqa-2024"
+
+
+def write_notebook(path: Path, title: str, parameters: str, *cells: str) -> Path:
+    """A small notebook in the project's layout: a title, the tagged parameters cell, then code."""
+    notebook = new_notebook(
+        cells=[new_markdown_cell(f"# {title}"), new_code_cell(parameters, metadata={"tags": ["parameters"]})]
+        + [new_code_cell(source) for source in cells],
+        metadata={"kernelspec": {"name": "zqf-analysis", "display_name": "Python (zqf-analysis)",
+                                 "language": "python"}},
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path
+
+
+CLEAN = (
+    "from zqf_analysis import paths\n"
+    "folder = paths.processed_dir(paths.resolve(dataset), output_root or None)\n"
+    "folder.mkdir(parents=True, exist_ok=True)\n"
+    "(folder / 'a.csv').write_text('x\\n1\\n')\n"
+    "print('cleaned', paths.resolve(dataset).name)"
+)
+DESCRIBE = (
+    "from zqf_analysis import paths\n"
+    "import sys\n"
+    "text = (paths.processed_dir(paths.resolve(dataset), output_root or None) / 'a.csv').read_text()\n"
+    "print('confidence', confidence, 'rows', text.count('\\n'))\n"
+    "print('a stray warning', file=sys.stderr)"
+)
+THEMES = "print('themes of', question)"
+
+
+@pytest.fixture
+def notebooks(tmp_path: Path) -> Path:
+    folder = tmp_path / "notebooks"
+    write_notebook(folder / "01_clean.ipynb", "Clean", 'dataset = "data/raw/zaqa-2024"\noutput_root = ""', CLEAN)
+    write_notebook(
+        folder / "02_describe.ipynb", "Describe",
+        'dataset = "data/raw/zaqa-2024"  # a "quoted" comment papermill cannot parse\n'
+        'confidence = 0.95\noutput_root = ""',
+        DESCRIBE,
+    )
+    write_notebook(folder / "03_themes.ipynb", "Themes", 'dataset = "x"\nquestion = "Q8"\nk = "auto"\noutput_root = ""',
+                   THEMES)
+    return folder
+
+
+def run_build(notebooks: Path, out: Path, *extra: str, dataset: Path = SYNTHETIC) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "zqf_analysis", "build", "--dataset", str(dataset), "--notebooks",
+               str(notebooks), "--output-root", str(out), *extra]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def ran(result: subprocess.CompletedProcess) -> list[str]:
+    """The steps a build executed, from its one-line-per-step progress."""
+    return sorted(line.split()[1] for line in result.stdout.splitlines() if line.strip().startswith("ran "))
+
+
+# ------------------------------------------------------------------------------------------- fast
+
+
+def test_plan_runs_a_question_notebook_once_per_open_question_after_the_cleaning(notebooks, tmp_path):
+    plan = build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path)
+    ids = [s.id for s in plan.steps]
+    assert ids == ["01_clean", "02_describe", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13"]
+    assert [s.after for s in plan.steps] == [(), ("01_clean",), ("01_clean",), ("01_clean",), ("01_clean",)]
+    assert plan.steps[3].parameters == {"dataset": str(SYNTHETIC), "question": "Q8", "output_root": str(tmp_path)}
+    assert plan.reports == tmp_path / "reports" / "synthetic-export"
+
+
+def test_parameters_are_read_even_where_papermill_skips_a_line(notebooks):
+    assert build.notebook_parameters(notebooks / "02_describe.ipynb") == {
+        "dataset": "data/raw/zaqa-2024", "confidence": 0.95, "output_root": ""}
+
+
+def test_unknown_parameter_is_rejected_naming_it_and_the_known_ones(notebooks, tmp_path):
+    with pytest.raises(DataError, match=r"unknown parameter 'confidance'.*confidence, k, question"):
+        build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path,
+                         overrides=build.parse_overrides(["confidance=0.9"]))
+    with pytest.raises(DataError, match=r"unknown parameter 'k': 02_describe.ipynb has only confidence"):
+        build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path,
+                         overrides=build.parse_overrides(["02_describe.k=3"]))
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("k=1", r"k=1: expected a whole number of at least 2, or 'auto'"),
+        ("k=many", r"k='many': expected a whole number of at least 2"),
+        ("question=Q3", r"question='Q3': expected an open question .*Q2, Q8, Q13"),
+        ("confidence=95", r"confidence=95: expected a number between 0 and 1"),
+    ],
+)
+def test_bad_parameter_values_are_rejected_before_anything_runs(notebooks, tmp_path, override, message):
+    with pytest.raises(DataError, match=message):
+        build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path,
+                         overrides=build.parse_overrides([override]))
+    assert not (tmp_path / "reports").exists()
+
+
+def test_a_dataset_without_questionnaire_is_rejected(notebooks, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="questionnaire file not found"):
+        build.plan_build(tmp_path / "empty", notebooks_dir=notebooks, output_root=tmp_path)
+
+
+def test_cli_rejects_an_unknown_parameter_with_exit_2_and_starts_no_kernel(notebooks, tmp_path):
+    result = run_build(notebooks, tmp_path / "out", "--param", "backnd=tfidf")
+    assert result.returncode == 2
+    assert "unknown parameter 'backnd'" in result.stderr
+    assert not (tmp_path / "out" / "reports" / "synthetic-export" / "executed").exists()
+
+
+def test_parse_value_and_make_escaping():
+    assert build.parse_overrides(["k=5 03_themes.seed=1 backend=tfidf"]) == [
+        (None, "k", 5), ("03_themes", "seed", 1), (None, "backend", "tfidf")]
+    assert build._mk("/a b/c:d#e$f") == "/a\\ b/c\\:d\\#e$$f"
+
+
+def test_package_modules_follow_imports_through_the_package():
+    modules = {Path(p).name for p in build.package_modules(ROOT / "notebooks" / "01_clean.ipynb",
+                                                          ROOT / "zqf_analysis")}
+    assert {"clean.py", "load.py", "questionnaire.py", "errors.py", "__init__.py"} <= modules
+    assert "build.py" not in modules and "render.py" not in modules
+
+
+# ------------------------------------------------------------------------------------------- slow
+
+
+@pytest.mark.slow
+def test_build_produces_every_page_and_reruns_only_what_changed(notebooks, tmp_path):
+    out = tmp_path / "out"
+    first = run_build(notebooks, out)
+    assert first.returncode == 0, first.stderr
+    assert ran(first) == ["01_clean", "02_describe", "03_themes-Q13", "03_themes-Q2", "03_themes-Q8"]
+    reports = out / "reports" / "synthetic-export"
+    steps = ["01_clean", "02_describe", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13"]
+    for step in steps:
+        reviewer = (reports / f"{step}.html").read_text(encoding="utf-8")
+        full = (reports / "full" / f"{step}.html").read_text(encoding="utf-8")
+        assert render.dataset_sha256(SYNTHETIC) in reviewer and render.dataset_sha256(SYNTHETIC) in full
+        assert "<script" not in reviewer and "<script" not in full
+        assert render.external_references(reviewer) == [] and render.external_references(full) == []
+        assert (reports / "executed" / f"{step}.ipynb").is_file()
+    describe = (reports / "02_describe.html").read_text(encoding="utf-8")
+    assert "confidence 0.95 rows 2" in describe
+    assert "a stray warning" not in describe  # stderr stays out of reviewer pages ...
+    assert "a stray warning" in (reports / "full" / "02_describe.html").read_text(encoding="utf-8")  # ... not full
+    assert "read_text" not in describe and "read_text" in (reports / "full" / "02_describe.html").read_text()
+    assert "themes of Q13" in (reports / "03_themes-Q13.html").read_text(encoding="utf-8")
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    for step in steps:
+        assert f'href="{step}.html"' in index and f'href="full/{step}.html"' in index
+
+    pages = sorted(reports.rglob("*.html"))
+    stamps = {p: p.stat().st_mtime_ns for p in pages}
+    again = run_build(notebooks, out)
+    assert again.returncode == 0 and ran(again) == []
+    assert {p: p.stat().st_mtime_ns for p in pages} == stamps
+
+    changed = run_build(notebooks, out, "--param", "02_describe.confidence=0.9")
+    assert ran(changed) == ["02_describe"]
+    assert "confidence 0.9 rows 2" in (reports / "02_describe.html").read_text(encoding="utf-8")
+
+    time.sleep(0.01)
+    (notebooks / "03_themes.ipynb").touch()
+    touched = run_build(notebooks, out, "--param", "02_describe.confidence=0.9")
+    assert ran(touched) == ["03_themes-Q13", "03_themes-Q2", "03_themes-Q8"]
+
+    # the cleaning re-runs when its notebook changes; its identical outputs do not re-run the others
+    time.sleep(0.01)
+    (notebooks / "01_clean.ipynb").touch()
+    cleaned = run_build(notebooks, out, "--param", "02_describe.confidence=0.9")
+    assert cleaned.returncode == 0 and ran(cleaned) == ["01_clean"]
+
+    # a raw file is an input of every notebook (each reads the dataset folder)
+    dataset = tmp_path / "synthetic-export"
+    shutil.copytree(SYNTHETIC, dataset)
+    assert run_build(notebooks, out, dataset=dataset).returncode == 0
+    (dataset / "notes.txt").write_text("a new raw file\n")
+    added = run_build(notebooks, out, dataset=dataset)
+    assert added.returncode == 0 and len(ran(added)) == 5
+    assert render.dataset_sha256(dataset) in (reports / "03_themes-Q8.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_stops_the_build_and_keeps_the_last_good_pages(notebooks, tmp_path):
+    out = tmp_path / "out"
+    assert run_build(notebooks, out, "--questions", "Q8").returncode == 0
+    reports = out / "reports" / "synthetic-export"
+    good = (reports / "02_describe.html").read_bytes()
+    write_notebook(
+        notebooks / "02_describe.ipynb", "Describe", 'dataset = ""\nconfidence = 0.95\noutput_root = ""',
+        "shares = [1, 2]",
+        "total = sum(shares)\nraise ValueError(f'the base is {total}, expected 23')",
+    )
+    failed = run_build(notebooks, out, "--questions", "Q8")
+    assert failed.returncode != 0
+    assert "notebooks/02_describe.ipynb" in failed.stderr or "02_describe.ipynb" in failed.stderr
+    assert "failed at cell 3" in failed.stderr and "'total = sum(shares)'" in failed.stderr
+    assert "ValueError: the base is 3, expected 23" in failed.stderr
+    kept = reports / "executed" / "02_describe.failed.ipynb"
+    assert kept.is_file()
+    assert "the base is 3" in kept.read_text(encoding="utf-8")
+    assert (reports / "02_describe.html").read_bytes() == good
+    assert "expected 23" not in (reports / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_two_builds_from_the_same_inputs_give_identical_tables_and_themes(tmp_path):
+    """The real cleaning and themes notebooks, twice, into two output roots: identical bytes."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    names = [n for n in ("01_clean.ipynb", "03_themes.ipynb") if (ROOT / "notebooks" / n).is_file()]
+    if "01_clean.ipynb" not in names:
+        pytest.skip("notebooks/01_clean.ipynb is not in this checkout")
+    for name in names:
+        shutil.copy(ROOT / "notebooks" / name, folder / name)
+    outputs = []
+    for run in ("one", "two"):
+        result = run_build(folder, tmp_path / run, "--questions", "Q8")
+        assert result.returncode == 0, result.stderr
+        processed = tmp_path / run / "data" / "processed" / "synthetic-export"
+        outputs.append({p.name: p.read_bytes() for p in sorted(processed.glob("*.csv"))})
+    assert {"institutions.csv", "closed_counts.csv", "open_responses.csv"} <= set(outputs[0])
+    assert outputs[0] == outputs[1]
+    if "03_themes.ipynb" in names:
+        themes = [pd.read_csv(tmp_path / run / "data/processed/synthetic-export/themes_Q8.csv")
+                  for run in ("one", "two")]
+        assert len(themes[0]) > 0
+        pd.testing.assert_frame_equal(themes[0], themes[1])
+
+
+def test_step_files_are_rewritten_only_when_they_change(notebooks, tmp_path):
+    plan = build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path)
+    makefile = build.write_plan(plan)
+    files = [makefile, *sorted((makefile.parent / "steps").glob("*.json")), makefile.parent / "dataset.json"]
+    before = {p: p.stat().st_mtime_ns for p in files}
+    time.sleep(0.01)
+    build.write_plan(build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path))
+    assert {p: p.stat().st_mtime_ns for p in files} == before
+    changed = build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path,
+                               overrides=build.parse_overrides(["k=4"]))
+    build.write_plan(changed)
+    after = {p.name for p in files if p.stat().st_mtime_ns != before[p]}
+    assert after == {"03_themes-Q2.json", "03_themes-Q8.json", "03_themes-Q13.json"}
+    record = json.loads((makefile.parent / "steps" / "03_themes-Q8.json").read_text())
+    assert record["parameters"]["k"] == 4
+    assert os.path.exists(makefile)
