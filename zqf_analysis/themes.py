@@ -17,6 +17,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score, cohen_kappa_score, confusion_matrix, silhouette_score
+from threadpoolctl import threadpool_limits
 
 from zqf_analysis import paths
 from zqf_analysis.codebook import UNCODED, Codebook, code_answer, find_codebook, load_codebook
@@ -26,6 +27,7 @@ from zqf_analysis.io import atomic_path, write_csv_atomic
 from zqf_analysis.segment import is_substantive, split_segments
 
 K_MAX = 8
+K_SEARCH_SAMPLE = 2000
 STABILITY_SEEDS = 10
 CHANCE_PERMUTATIONS = 1000
 NON_SUBSTANTIVE_LABEL = "non-substantive"
@@ -127,7 +129,11 @@ def segment_table(answers: pd.DataFrame, text_column: str = "clean_text") -> pd.
 
 def choose_k(vectors: np.ndarray, seed: int, k_max: int = K_MAX) -> tuple[int, pd.DataFrame]:
     """The number of clusters with the highest mean silhouette (cosine) among 2..k_max, the smaller k
-    on a tie; with the table of silhouettes so the choice can be seen. Fewer than 4 points: 1 cluster."""
+    on a tie; with the table of silhouettes so the choice can be seen. Fewer than 4 points: 1 cluster.
+    Above 2,000 points the search runs on a seeded random sample of 2,000 (the final clustering uses all)."""
+    if len(vectors) > K_SEARCH_SAMPLE:
+        rows = np.sort(np.random.default_rng(seed).choice(len(vectors), K_SEARCH_SAMPLE, replace=False))
+        vectors = vectors[rows]
     n = len(vectors)
     candidates = list(range(2, min(k_max, n - 1) + 1))
     if n < 4 or not candidates:
@@ -151,7 +157,9 @@ def cluster_vectors(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
     if k <= 1 or len(vectors) <= 1:
         return np.zeros(len(vectors), dtype=int)
     k = min(k, len(np.unique(np.round(vectors, 9), axis=0)))
-    raw = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(vectors)
+    # One OpenMP thread: on a shared 2-core machine, spinning threads made k-means several times slower.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        raw = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(vectors)
     return renumber(raw)
 
 
@@ -176,7 +184,8 @@ def code_prototypes(codebook: Codebook) -> list[str]:
 def guided_clusters(vectors: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Seeded k-means: k-means started from the code prototypes' vectors (one run, no randomness),
     renumbered like :func:`cluster_vectors`; a cluster may drift away from the code that seeded it."""
-    raw = KMeans(n_clusters=len(centres), init=centres, n_init=1).fit_predict(vectors)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        raw = KMeans(n_clusters=len(centres), init=centres, n_init=1).fit_predict(vectors)
     return renumber(raw)
 
 
