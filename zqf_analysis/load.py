@@ -9,16 +9,22 @@ Optional files: ``institution_map.csv``, ``claims.csv``, ``codebooks/*.yaml``. E
 
 from __future__ import annotations
 
+import csv
+import functools
 import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from zqf_analysis.errors import DataError
 from zqf_analysis.questionnaire import Question, Questionnaire, load_questionnaire
 from zqf_analysis.validate import (
+    SHOWN_FAILURES,
     check,
     claims_schema,
     counts_schema,
@@ -91,23 +97,73 @@ def decode_bytes(data: bytes, file: str | Path) -> str:
 
 
 def read_text_table(path: str | Path, separator: str = ",") -> pd.DataFrame:
-    """A CSV file as a frame of strings (empty cells are ""), refusing empty and header-only files."""
+    """A CSV file as a frame of strings (empty cells are ""), refusing empty and header-only files.
+
+    Well-formed UTF-8 files are parsed by Arrow's multi-threaded reader; anything it is not sure of
+    (another encoding, ragged rows, blank or repeated header names) goes through pandas, whose
+    messages and column naming are the reference, so both routes give the same frame.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError("file not found", file=path)
+    frame = _read_csv_arrow(path, separator)
+    if frame is None:
+        frame = _read_csv_pandas(path, separator)
+    if frame.empty:
+        raise DataError("the file has a header but no data rows", file=path)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _read_csv_pandas(path: Path, separator: str) -> pd.DataFrame:
     text = decode_bytes(path.read_bytes(), path)
     try:
-        frame = pd.read_csv(
+        return pd.read_csv(
             io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, na_filter=False, engine="c"
         )
     except pd.errors.ParserError as exc:
         raise DataError(f"not a valid CSV file: {exc}", file=path) from None
     except pd.errors.EmptyDataError:
         raise DataError("the file is empty", file=path) from None
-    if frame.empty:
-        raise DataError("the file has a header but no data rows", file=path)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+
+
+#: Bytes read to find the header row before the whole file is handed to Arrow.
+_HEAD_BYTES = 1 << 16
+
+
+def _read_csv_arrow(path: Path, separator: str) -> pd.DataFrame | None:
+    """The CSV parsed by Arrow with every column as text, or None when pandas must decide."""
+    if len(separator) != 1:
+        return None
+    with open(path, "rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    try:
+        head_text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # a bad byte, not a character cut by the read's end
+            return None
+        head_text = head[: exc.start].decode("utf-8-sig")
+    records = csv.reader(io.StringIO(head_text), delimiter=separator)
+    header = next((record for record in records if record), None)
+    if not header or any(not name.strip() for name in header) or len(set(header)) < len(header):
+        return None  # empty file, unnamed or repeated columns: pandas names them (Unnamed: 3, X.1)
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=0),
+            parse_options=pa_csv.ParseOptions(delimiter=separator, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
+        return None  # not UTF-8, ragged rows, ...: pandas reads it or reports the problem
+    if table.num_rows == 0 or [table.column(i)[0].as_py() for i in range(len(names))] != header:
+        return None  # the header did not parse as Python's csv module read it: let pandas decide
+    return table.slice(1).rename_columns(header).to_pandas()
 
 
 def read_csv_table(path: str | Path, table: str, *, optional: bool = False) -> pd.DataFrame | None:
@@ -345,8 +401,41 @@ def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path) ->
         ids = pd.Series([str(i) for i in range(1, len(raw) + 1)], index=raw.index)
     responses.insert(0, "response_id", ids.to_numpy())
     for column in responses.columns:
-        responses[column] = responses[column].astype(str).str.strip()
+        responses[column] = _strip(responses[column].astype(str))
     return responses.reset_index(drop=True)
+
+
+def _strip(column: pd.Series) -> pd.Series:
+    """``column.str.strip()``, without rewriting a column in which no cell can need it.
+
+    Stripping copies every string; on a million-row export that copy, not the work, is the cost.
+    A cell can only lose whitespace if its first or last byte is ASCII whitespace or control
+    (0x00-0x20) or part of a non-ASCII character (0x7f and above, which covers the no-break and
+    other Unicode spaces), so the first and last bytes of the Arrow buffers are checked instead.
+    """
+    array = column.array
+    if not isinstance(array, pd.arrays.ArrowStringArray):
+        return column.str.strip()
+    for chunk in array.__arrow_array__().chunks:
+        if pa.types.is_large_string(chunk.type):
+            offset_type = np.int64
+        elif pa.types.is_string(chunk.type):
+            offset_type = np.int32
+        else:
+            return column.str.strip()
+        if chunk.null_count:
+            return column.str.strip()
+        _, offsets, data = chunk.buffers()
+        ends = np.frombuffer(offsets, dtype=offset_type)[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts, ends = ends[:-1], ends[1:]
+        filled = ends > starts
+        if data is None or not filled.any():
+            continue
+        data = np.frombuffer(data, dtype=np.uint8)
+        edges = np.concatenate([data[starts[filled]], data[ends[filled] - 1]])
+        if ((edges <= 0x20) | (edges >= 0x7F)).any():
+            return column.str.strip()
+    return column
 
 
 def split_choices(cell: str, options: tuple[str, ...], separator: str) -> list[str]:
@@ -361,6 +450,12 @@ def split_choices(cell: str, options: tuple[str, ...], separator: str) -> list[s
     >>> split_choices("Not certain, we do not have data, Other", ("Not certain, we do not have data", "Other"), ", ")
     ['Not certain, we do not have data', 'Other']
     """
+    return list(_split_choices(cell, tuple(options), separator))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _split_choices(cell: str, options: tuple[str, ...], separator: str) -> tuple[str, ...]:
+    # Cached: validation and tabulation both split each distinct cell, and a big export repeats them.
     rest = cell.strip()
     chosen: list[str] = []
     for option in sorted((o for o in options if separator.strip() in o), key=len, reverse=True):
@@ -374,39 +469,57 @@ def split_choices(cell: str, options: tuple[str, ...], separator: str) -> list[s
             chosen.append(piece if piece in options else f"?{piece}")
     known = [o for o in options if o in chosen]
     unknown = [c for c in chosen if c.startswith("?")]
-    return known + unknown
+    return tuple(known + unknown)
 
 
 def _check_answers(
     responses: pd.DataFrame, questionnaire: Questionnaire, path: Path, separator: str, first_row: int
 ) -> None:
-    """Every closed cell must name known options, and no more than ``max_choices`` of them."""
+    """Every closed cell must name known options, and no more than ``max_choices`` of them.
+
+    Each distinct cell value is checked once, so a million rows cost a few thousand checks; the
+    error counts every failing cell and lists the first few with their file row numbers.
+    """
     problems: list[str] = []
     total = 0
-    duplicated = responses["response_id"].duplicated(keep="first")
+    duplicated = responses["response_id"].duplicated(keep="first").to_numpy()
     if duplicated.any():
-        rows = [int(i) + first_row for i in duplicated[duplicated].index]
+        rows = np.flatnonzero(duplicated) + first_row
         total += len(rows)
         problems += [
-            f"row {r}, column response_id: duplicate response id {responses.at[r - first_row, 'response_id']!r}"
-            for r in rows[:5]
+            f"row {r}, column response_id: duplicate response id "
+            f"{responses.at[r - first_row, 'response_id']!r}"
+            for r in rows[:SHOWN_FAILURES].tolist()
         ]
     for question in questionnaire.closed:
         column = responses[question.id]
-        for cell, rows in _rows_by_value(column).items():
-            issue = _cell_problem(cell, question, separator)
-            if issue:
-                total += len(rows)
-                problems += [f"row {r + first_row}, question {question.id}: {issue}" for r in rows[:5]]
+        issues = {cell: _cell_problem(cell, question, separator) for cell in _distinct(column) if cell}
+        bad = [cell for cell, issue in issues.items() if issue]
+        if not bad:
+            continue
+        failing = np.flatnonzero(column.isin(bad).to_numpy())
+        total += len(failing)
+        if len(problems) >= SHOWN_FAILURES:
+            continue  # only the count is still needed
+        # The first rows of each bad value, values in order of first appearance (as a person reads).
+        rows_by_value: dict[str, list[int]] = {}
+        for row, cell in zip(failing.tolist(), column.iloc[failing].tolist(), strict=True):
+            rows = rows_by_value.setdefault(cell, [])
+            if len(rows) < SHOWN_FAILURES:
+                rows.append(row)
+        problems += [
+            f"row {row + first_row}, question {question.id}: {issues[cell]}"
+            for cell, rows in rows_by_value.items()
+            for row in rows
+        ]
     if problems:
         raise failures_error(problems, path, total=total)
 
 
-def _rows_by_value(column: pd.Series) -> dict[str, list[int]]:
-    """Row positions of each distinct non-empty value: a million cells are checked as a few values."""
-    present = column[column != ""]
-    groups = present.groupby(present, sort=False).indices
-    return {str(value): sorted(int(i) for i in present.index[positions]) for value, positions in groups.items()}
+def _distinct(column: pd.Series) -> dict[str, int]:
+    """Each distinct cell value and how many rows hold it (one hash pass over the column)."""
+    sizes = column.value_counts(sort=False, dropna=False)
+    return {str(value): int(size) for value, size in zip(sizes.index, sizes.to_numpy(), strict=True)}
 
 
 def _cell_problem(cell: str, question: Question, separator: str) -> str | None:
@@ -427,17 +540,24 @@ def tabulate_export(responses: pd.DataFrame, questionnaire: Questionnaire, separ
     """Turn a checked export into the published tables: counts, open responses and institutions.
 
     Counts have status ``tabulated`` and a ``base`` equal to the submissions that answered the
-    question (non-empty cell), which is the honest denominator for its shares.
+    question (non-empty cell), which is the honest denominator for its shares. Each distinct cell is
+    split once and weighted by how many rows hold it, so the cost grows with the rows only through
+    one factorisation per column.
     """
     rows = []
     for question in questionnaire.closed:
-        column = responses[question.id]
-        answered = column != ""
         tally = dict.fromkeys(question.options, 0)
-        for cell, size in column[answered].value_counts(sort=False).items():
-            chosen = [cell] if question.type == "single" else split_choices(cell, question.options, separator)
+        base = 0
+        for cell, size in _distinct(responses[question.id]).items():
+            if not cell:
+                continue
+            base += size
+            if question.type == "single":
+                chosen: tuple[str, ...] = (cell,)
+            else:
+                chosen = _split_choices(cell, question.options, separator)
             for option in chosen:
-                tally[option] += int(size)
+                tally[option] += size
         for option, count in tally.items():
             rows.append(
                 {
@@ -446,7 +566,7 @@ def tabulate_export(responses: pd.DataFrame, questionnaire: Questionnaire, separ
                     "count": count,
                     "status": "tabulated",
                     "source": "tabulated from the per-respondent export",
-                    "base": int(answered.sum()),
+                    "base": base,
                 }
             )
     counts = pd.DataFrame(rows, columns=["question_id", "option", "count", "status", "source", "base"])
@@ -454,10 +574,14 @@ def tabulate_export(responses: pd.DataFrame, questionnaire: Questionnaire, separ
 
     open_rows = []
     for question in questionnaire.open:
-        answered = responses[responses[question.id] != ""]
+        answered = (responses[question.id] != "").to_numpy()
         open_rows.append(
             pd.DataFrame(
-                {"question_id": question.id, "response_id": answered["response_id"], "text": answered[question.id]}
+                {
+                    "question_id": question.id,
+                    "response_id": responses["response_id"][answered],
+                    "text": responses[question.id][answered],
+                }
             )
         )
     open_responses = (
@@ -468,17 +592,18 @@ def tabulate_export(responses: pd.DataFrame, questionnaire: Questionnaire, separ
 
     institution = questionnaire.institution
     if institution is not None:
-        named = responses[institution.id][responses[institution.id] != ""]
-        sizes = named.value_counts(sort=False)
-        first_seen = {name: i for i, name in reversed(list(enumerate(named)))}
+        # Institutions in order of first appearance, each with its number of submissions.
+        codes, uniques = pd.factorize(responses[institution.id], sort=False)
+        names = [str(name) for name in uniques]
+        sizes = np.bincount(codes, minlength=len(names))
+        named = [i for i, name in enumerate(names) if name]
         institutions = pd.DataFrame(
             {
-                "institution": sizes.index.astype(str),
-                "submissions": sizes.to_numpy().astype(int),
+                "institution": pd.Index([names[i] for i in named], dtype=str),
+                "submissions": sizes[named].astype(int),
                 "source": "tabulated from the per-respondent export",
             }
         )
-        institutions = institutions.iloc[sorted(range(len(institutions)), key=lambda i: first_seen[institutions.iat[i, 0]])]
     else:
         institutions = pd.DataFrame(columns=["institution", "submissions", "source"])
     return {
