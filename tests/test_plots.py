@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from matplotlib.container import ErrorbarContainer
 
 from zqf_analysis import describe, plots
 from zqf_analysis.clean import clean_dataset
@@ -53,13 +52,23 @@ def test_whiskers_are_the_statsmodels_interval(real):
     data, summary = real
     question = data.questionnaire["Q11"]
     ax = plots.question_chart(summary, question).axes[0]
-    errorbars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
-    segments = errorbars[0].lines[2][0].get_segments()
+    whiskers = [c for c in ax.collections if c.get_label() == "interval"][0]
     low, high = describe.proportion_interval(14, 23)
-    (x0, y0), (x1, _) = segments[1]  # "I agree but need more dialogue..." is the second option
+    (x0, y0), (x1, _) = whiskers.get_segments()[1]  # "I agree but need more dialogue..." is the second option
     assert (x0, x1, y0) == pytest.approx((100 * low, 100 * high, 1))
     texts = [t.get_text() for t in ax.texts]
     assert "14 (61%)" in texts and "6 (26%)" in texts
+
+
+def test_an_interval_that_excludes_the_share_is_still_drawn(real):
+    # Jeffreys' interval for 0 of 23 starts above 0: the whisker is drawn from its bounds as given.
+    data, _ = real
+    settings = describe.interval_settings(0.95, "jeffreys")
+    summary = describe.closed_summary(clean_dataset(data)["closed_counts"], data.questionnaire, settings)
+    ax = plots.question_chart(summary, data.questionnaire["Q11"], settings=settings).axes[0]
+    whiskers = [c for c in ax.collections if c.get_label() == "interval"][0]
+    (x0, _), _ = whiskers.get_segments()[3]  # "I disagree": 0 of 23
+    assert x0 > 0
 
 
 def test_a_dollar_sign_in_a_label_is_text_not_mathtext():

@@ -102,14 +102,16 @@ def question_chart(
         )
         positions = np.arange(len(rows))
         known = ~percent.isna()
-        ax.errorbar(
-            percent[known],
-            positions[known.to_numpy()],
-            xerr=[(percent - low)[known], (high - percent)[known]],
-            fmt="none",
-            ecolor="#222222",
-            elinewidth=0.9,
-            capsize=3,
+        # The interval is drawn from its own bounds, not as +/- around the share: some methods
+        # (Jeffreys at 0 or at the base) give an interval that does not contain the share.
+        rows_known = positions[known.to_numpy()]
+        ax.hlines(rows_known, low[known], high[known], colors="#222222", linewidth=0.9, label="interval")
+        ax.vlines(
+            np.concatenate([low[known], high[known]]),
+            np.concatenate([rows_known, rows_known]) - 0.12,
+            np.concatenate([rows_known, rows_known]) + 0.12,
+            colors="#222222",
+            linewidth=0.9,
         )
         for position, record, upper in zip(positions, rows.itertuples(index=False), high, strict=True):
             if pd.isna(record.count):
