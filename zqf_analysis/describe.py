@@ -416,6 +416,16 @@ def printed_pie_percentages(claims: pd.DataFrame | None, question_id: str) -> di
     return dict(zip(chosen["options"], chosen["stated_value"], strict=True))
 
 
+def base_rule(kind: str) -> str:
+    """One sentence on what every share of this dataset is a share of."""
+    if kind == "export":
+        return "Shares are of the submissions that answered each question (its base), never of selections."
+    return (
+        "Shares are of the respondents (submissions), never of selections: the report gives no per-question "
+        "non-response, so the base of every closed question is all respondents."
+    )
+
+
 # ---------------------------------------------------------------------------------- respondents
 
 
@@ -427,6 +437,16 @@ def institution_profile(institutions: pd.DataFrame) -> pd.DataFrame:
     frame = frame.sort_values(["submissions", "position"], ascending=[False, True], kind="stable")
     frame["multiple"] = frame["submissions"] > 1
     return frame.drop(columns="position").reset_index(drop=True)
+
+
+def multiple_submitters_text(profile: pd.DataFrame) -> str:
+    """Which institutions sent more than one submission, as a sentence: the profile's key caveat."""
+    multiple = profile[profile["multiple"]]
+    named = "; ".join(
+        f"{name} ({int(n)})"
+        for name, n in zip(multiple["canonical_name"], multiple["submissions"], strict=True)
+    )
+    return f"{len(multiple)} institution(s) sent more than one submission: {named or 'none'}."
 
 
 def submissions_by_type(institutions: pd.DataFrame) -> pd.DataFrame:
