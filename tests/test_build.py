@@ -221,7 +221,7 @@ def test_a_failing_notebook_stops_the_build_and_keeps_the_last_good_pages(notebo
     failed = run_build(notebooks, out, "--questions", "Q8")
     assert failed.returncode != 0
     assert "notebooks/02_describe.ipynb" in failed.stderr or "02_describe.ipynb" in failed.stderr
-    assert "failed at cell 3" in failed.stderr and "'total = sum(shares)'" in failed.stderr
+    assert "failed at cell 3 (execution count 4)" in failed.stderr and "'total = sum(shares)'" in failed.stderr
     assert "ValueError: the base is 3, expected 23" in failed.stderr
     kept = reports / "executed" / "02_describe.failed.ipynb"
     assert kept.is_file()

@@ -604,7 +604,8 @@ def _execute(record: dict, step: Step, target: dict) -> int:
         os.replace(running, failed)
         print(
             f"error: notebook {_relative(step.notebook, Path(record['root']))} ({step.id}) failed at cell "
-            f"{error.cell_index} [{error.exec_count}]: {_first_line(error.source)!r}\n"
+            f"{_source_cell_index(failed, error.cell_index)} (execution count {error.exec_count}): "
+            f"{_first_line(error.source)!r}\n"
             f"  {error.ename}: {error.evalue}\n"
             f"  the executed notebook is kept in {failed}; the last good pages were left in place",
             file=sys.stderr,
@@ -631,6 +632,18 @@ def _execute(record: dict, step: Step, target: dict) -> int:
         failed.unlink()
     _write_outputs_stamp(record, before, target["outputs"])
     return 0
+
+
+def _source_cell_index(executed: Path, cell_index: int) -> int:
+    """The failing cell's index in the notebook as written (papermill counts its injected cell too)."""
+    try:
+        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return cell_index
+    injected = sum(
+        "injected-parameters" in c.get("metadata", {}).get("tags", []) for c in cells[: cell_index + 1]
+    )
+    return cell_index - injected
 
 
 class _stderr_to:
