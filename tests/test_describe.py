@@ -168,7 +168,8 @@ def test_respondent_profile_shows_the_two_multiple_submitters(real):
     assert multiple["submissions"].tolist() == [4, 2]
     assert profile["submissions"].sum() == 23 and len(profile) == 19
     assert describe.multiple_submitters_text(profile) == (
-        "2 institution(s) sent more than one submission: National Institute of Public Administration (NIPA) (4); "
+        "2 institution(s) sent more than one submission: "
+        "National Institute of Public Administration (NIPA) (4); "
         "Zambia Air Services Training Institute (ZASTI) (2)."
     )
     by_type = describe.submissions_by_type(tables["institutions"]).set_index("institution_type")
