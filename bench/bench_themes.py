@@ -24,15 +24,32 @@ ANSWERS = 10_000
 TARGET_SECONDS = 30.0
 TARGET_MB = 2048.0
 PHRASES = {
-    "recognition": ["employers do not recognise {mc}", "limited recognition of {mc}", "{mc} are not valued by industry",
-                    "lack of acceptance by universities", "seen as less credible than degrees"],
-    "integration": ["{mc} are not on the qualifications framework", "no credit values or levels",
-                    "no progression to full qualifications", "no national policy on {mc}"],
-    "standards": ["lack of standardisation", "poor quality assurance", "not linked to occupational standards",
-                  "content varies between providers"],
+    "recognition": [
+        "employers do not recognise {mc}",
+        "limited recognition of {mc}",
+        "{mc} are not valued by industry",
+        "lack of acceptance by universities",
+        "seen as less credible than degrees",
+    ],
+    "integration": [
+        "{mc} are not on the qualifications framework",
+        "no credit values or levels",
+        "no progression to full qualifications",
+        "no national policy on {mc}",
+    ],
+    "standards": [
+        "lack of standardisation",
+        "poor quality assurance",
+        "not linked to occupational standards",
+        "content varies between providers",
+    ],
     "cost": ["high fees", "lack of funding", "learners cannot afford {mc}", "expensive to develop"],
-    "support": ["inadequate training equipment", "no internet connectivity", "lack of qualified trainers",
-                "no mentors for learners"],
+    "support": [
+        "inadequate training equipment",
+        "no internet connectivity",
+        "lack of qualified trainers",
+        "no mentors for learners",
+    ],
 }
 FILLERS = ["N/A", "NIL", "None", "I don't know"]
 
@@ -46,8 +63,10 @@ def synthetic_answers(n: int, seed: int = 0) -> list[str]:
         if rng.random() < 0.03:
             answers.append(FILLERS[rng.integers(len(FILLERS))])
             continue
-        points = [rng.choice(PHRASES[themes[rng.integers(len(themes))]]).format(mc="micro-credentials")
-                  for _ in range(rng.integers(1, 4))]
+        points = [
+            rng.choice(PHRASES[themes[rng.integers(len(themes))]]).format(mc="micro-credentials")
+            for _ in range(rng.integers(1, 4))
+        ]
         if len(points) == 1:
             answers.append(points[0].capitalize())
         elif rng.random() < 0.5:

@@ -6,7 +6,14 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from zqf_analysis.codebook import code_answer, code_answers, find_codebook, load_codebook, normal_words, parse_codebook
+from zqf_analysis.codebook import (
+    code_answer,
+    code_answers,
+    find_codebook,
+    load_codebook,
+    normal_words,
+    parse_codebook,
+)
 from zqf_analysis.errors import DataError
 from zqf_analysis.load import read_text_table
 
@@ -16,9 +23,24 @@ FIXTURES = ROOT / "tests" / "fixtures" / "themes"
 
 FRUIT = {
     "codes": [
-        {"code": "price", "label": "Price", "definition": "Too expensive.", "indicators": ["expens*", "cost*", "price"]},
-        {"code": "taste", "label": "Taste", "definition": "Does not taste good.", "indicators": ["sour", "bitter", "taste*"]},
-        {"code": "rot", "label": "Rot", "definition": "Goes bad.", "indicators": ["rot*", "mould*", "goes bad"]},
+        {
+            "code": "price",
+            "label": "Price",
+            "definition": "Too expensive.",
+            "indicators": ["expens*", "cost*", "price"],
+        },
+        {
+            "code": "taste",
+            "label": "Taste",
+            "definition": "Does not taste good.",
+            "indicators": ["sour", "bitter", "taste*"],
+        },
+        {
+            "code": "rot",
+            "label": "Rot",
+            "definition": "Goes bad.",
+            "indicators": ["rot*", "mould*", "goes bad"],
+        },
     ]
 }
 
@@ -44,16 +66,27 @@ def test_fallback_code_is_given_when_nothing_matches():
 
 
 def test_longest_phrase_wins_over_a_word_inside_it():
-    codebook = parse_codebook({"codes": [
-        {"code": "a", "label": "A", "definition": "d", "indicators": ["recogni*"]},
-        {"code": "b", "label": "B", "definition": "d", "indicators": ["recognition of prior learning"]},
-    ]})
+    codebook = parse_codebook(
+        {
+            "codes": [
+                {"code": "a", "label": "A", "definition": "d", "indicators": ["recogni*"]},
+                {
+                    "code": "b",
+                    "label": "B",
+                    "definition": "d",
+                    "indicators": ["recognition of prior learning"],
+                },
+            ]
+        }
+    )
     assert code_answer("Recognition of prior learning is absent", codebook).codes == ("b",)
 
 
 def test_british_and_american_spellings_match():
     assert normal_words("standardised") == normal_words("standardized")
-    codebook = parse_codebook({"codes": [{"code": "s", "label": "S", "definition": "d", "indicators": ["standardis*"]}]})
+    codebook = parse_codebook(
+        {"codes": [{"code": "s", "label": "S", "definition": "d", "indicators": ["standardis*"]}]}
+    )
     assert code_answer("Not standardized", codebook).primary == "s"
 
 
@@ -61,9 +94,15 @@ def test_british_and_american_spellings_match():
     "document, message",
     [
         ({"codes": []}, "'codes' must be a non-empty list"),
-        ({"codes": [{"code": "A b", "label": "x", "definition": "y", "indicators": ["z"]}]}, "lower-case letters"),
+        (
+            {"codes": [{"code": "A b", "label": "x", "definition": "y", "indicators": ["z"]}]},
+            "lower-case letters",
+        ),
         ({"codes": [{"code": "a", "label": "x", "definition": "y"}]}, "code 'a' has no indicators"),
-        ({"codes": [{"code": "a", "label": "x", "definition": "y", "indicators": ["z"]}] * 2}, "more than once"),
+        (
+            {"codes": [{"code": "a", "label": "x", "definition": "y", "indicators": ["z"]}] * 2},
+            "more than once",
+        ),
         ({**FRUIT, "fallback": "other"}, "fallback 'other' is not one of the codes"),
         ({**FRUIT, "colour": 1}, "unknown key"),
     ],
@@ -77,7 +116,12 @@ def test_q8_codebook_is_found_by_its_question_and_has_box3_themes_plus_other():
     path = find_codebook(DATASET, "Q8")
     assert path.name == "q8_challenges.yaml"
     assert load_codebook(path).names == [
-        "not_integrated", "limited_recognition", "lack_of_standards", "high_cost", "insufficient_support", "other",
+        "not_integrated",
+        "limited_recognition",
+        "lack_of_standards",
+        "high_cost",
+        "insufficient_support",
+        "other",
     ]
 
 

@@ -15,16 +15,25 @@ def test_numbered_points_are_split():
 
 def test_list_of_short_points_is_split_at_commas_and_the_last_and():
     text = "lack of recognition, poor quality assurance systems and lack of support"
-    assert split_segments(text) == ["lack of recognition", "poor quality assurance systems", "lack of support"]
+    assert split_segments(text) == [
+        "lack of recognition",
+        "poor quality assurance systems",
+        "lack of support",
+    ]
 
 
 def test_single_point_stays_whole():
-    assert split_segments("lack of accreditation and recognition") == ["lack of accreditation and recognition"]
+    assert split_segments("lack of accreditation and recognition") == [
+        "lack of accreditation and recognition"
+    ]
     assert split_segments("Recognition") == ["Recognition"]
 
 
 def test_long_sentence_with_commas_is_not_cut_into_a_list():
-    text = "SOME COMPANIES TO RECOGNISE MICRO CREDENTIALS, EVEN THE GOVERNMENT RARELY EMPLOYS PEOPLE WITH MICRO CREDENTIAL IN SOME MINISTRIES."
+    text = (
+        "SOME COMPANIES TO RECOGNISE MICRO CREDENTIALS, EVEN THE GOVERNMENT RARELY EMPLOYS PEOPLE WITH "
+        "MICRO CREDENTIAL IN SOME MINISTRIES."
+    )
     assert len(split_segments(text)) == 1
 
 
@@ -35,7 +44,12 @@ def test_sentences_are_split_but_a_year_is_not_an_enumeration():
 
 def test_non_substantive_answers():
     assert [is_substantive(t) for t in ["N/A", "NIL", "None", "| don’t know", "", "Funding"]] == [
-        False, False, False, False, False, True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
     ]
 
 
@@ -43,5 +57,7 @@ def test_segment_answers_keeps_the_link_and_drops_non_substantive():
     answers = pd.DataFrame({"response_id": ["1", "2"], "text": ["Cost, recognition and support", "N/A"]})
     segments = segment_answers(answers)
     assert segments.to_dict("list") == {
-        "response_id": ["1", "1", "1"], "segment_number": [1, 2, 3], "segment": ["Cost", "recognition", "support"],
+        "response_id": ["1", "1", "1"],
+        "segment_number": [1, 2, 3],
+        "segment": ["Cost", "recognition", "support"],
     }

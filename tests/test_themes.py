@@ -8,7 +8,15 @@ import pytest
 
 from zqf_analysis.errors import DataError
 from zqf_analysis.themes import (
-    ThemeParams, agreement, chance_ari, choose_k, cluster_vectors, renumber, run_themes, stability, top_terms,
+    ThemeParams,
+    agreement,
+    chance_ari,
+    choose_k,
+    cluster_vectors,
+    renumber,
+    run_themes,
+    stability,
+    top_terms,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +45,9 @@ def test_renumber_and_chance_baseline():
 
 
 def test_top_terms_are_class_based():
-    terms = top_terms(["high fees", "fees too high", "no recognition", "recognition lacking"], np.array([0, 0, 1, 1]))
+    terms = top_terms(
+        ["high fees", "fees too high", "no recognition", "recognition lacking"], np.array([0, 0, 1, 1])
+    )
     assert terms[0][:2] == ["fees", "high"] and terms[1][0] == "recognition"
 
 
@@ -66,10 +76,20 @@ def test_q8_with_codebook_and_human_coding(tmp_path):
     assert int(result.answers["substantive"].sum()) == 23
     assert result.human["accuracy"] >= 0.85
     table = pd.read_csv(tmp_path / "data/processed/zaqa-2024/themes_Q8.csv", dtype=str, keep_default_na=False)
-    assert list(table.columns) == ["question_id", "response_id", "segment", "cluster", "cluster_label", "codes", "primary_code"]
+    assert list(table.columns) == [
+        "question_id",
+        "response_id",
+        "segment",
+        "cluster",
+        "cluster_label",
+        "codes",
+        "primary_code",
+    ]
     assert table["response_id"].nunique() == 23
     assert table.loc[table["response_id"] == "22", "segment"].tolist() == [
-        "lack of recognition", "poor quality assurance systems", "lack of support",
+        "lack of recognition",
+        "poor quality assurance systems",
+        "lack of support",
     ]
     assert (tmp_path / "reports/zaqa-2024/figures/themes_Q8.svg").is_file()
 
@@ -78,7 +98,7 @@ def test_q2_lists_non_substantive_answers_and_same_seed_gives_same_bytes(tmp_pat
     first = run_themes(ThemeParams(question="Q2", seed=3, output_root=str(tmp_path / "a")))
     second = run_themes(ThemeParams(question="Q2", seed=3, output_root=str(tmp_path / "b")))
     assert sorted(first.non_substantive["response_id"]) == ["10", "2", "8"]  # N/A, I don't know, NIL
-    for a, b in zip(first.written, second.written):
+    for a, b in zip(first.written, second.written, strict=True):
         assert a.name == b.name and a.read_bytes() == b.read_bytes()
 
 
@@ -87,8 +107,12 @@ def test_q2_lists_non_substantive_answers_and_same_seed_gives_same_bytes(tmp_pat
 def test_notebook_runs_for_each_open_question(tmp_path, question):
     papermill = pytest.importorskip("papermill")
     papermill.execute_notebook(
-        str(ROOT / "notebooks" / "03_themes.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="zqf-analysis",
-        parameters={"question": question, "output_root": str(tmp_path), "k": "auto"}, cwd=str(ROOT), progress_bar=False,
+        str(ROOT / "notebooks" / "03_themes.ipynb"),
+        str(tmp_path / "out.ipynb"),
+        kernel_name="zqf-analysis",
+        parameters={"question": question, "output_root": str(tmp_path), "k": "auto"},
+        cwd=str(ROOT),
+        progress_bar=False,
     )
     assert (tmp_path / f"data/processed/zaqa-2024/themes_{question}.csv").is_file()
     assert (tmp_path / f"reports/zaqa-2024/figures/themes_{question}.png").is_file()

@@ -11,13 +11,16 @@ CODEBOOK = ROOT / "data" / "raw" / "zaqa-2024" / "codebooks" / "q8_challenges.ya
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, "-m", "zqf_analysis", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "zqf_analysis", *args], capture_output=True, text=True, cwd=ROOT
+    )
 
 
 def _answers(tmp_path):
     path = tmp_path / "answers.csv"
     path.write_text(
-        "response_id,text\n1,Lack of funding\n2,N/A\n3,\"Employers do not recognise them, fees are high and labs are poor\"\n"
+        "response_id,text\n1,Lack of funding\n2,N/A\n"
+        '3,"Employers do not recognise them, fees are high and labs are poor"\n'
         "4,No computers or internet\n5,Fees are too high\n6,<script>alert(1)</script>\n",
         encoding="utf-8",
     )
@@ -29,7 +32,14 @@ def test_code_command(tmp_path):
     done = _run("code", "--codebook", str(CODEBOOK), "--input", str(_answers(tmp_path)), "--output", str(out))
     assert done.returncode == 0, done.stderr
     coded = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert coded["theme"].tolist() == ["high_cost", "uncoded", "limited_recognition", "insufficient_support", "high_cost", "other"]
+    assert coded["theme"].tolist() == [
+        "high_cost",
+        "uncoded",
+        "limited_recognition",
+        "insufficient_support",
+        "high_cost",
+        "other",
+    ]
     assert coded.loc[2, "themes"] == "limited_recognition|high_cost|insufficient_support"
     assert '"funding" (fund*, segment 1)' in coded.loc[0, "evidence"]
 
@@ -38,7 +48,9 @@ def test_cluster_command_is_deterministic(tmp_path):
     outputs = []
     for name in ("a.csv", "b.csv"):
         out = tmp_path / name
-        done = _run("cluster", "--input", str(_answers(tmp_path)), "--output", str(out), "--k", "2", "--seed", "1")
+        done = _run(
+            "cluster", "--input", str(_answers(tmp_path)), "--output", str(out), "--k", "2", "--seed", "1"
+        )
         assert done.returncode == 0, done.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]

@@ -25,9 +25,18 @@ _CODE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = {"question", "title", "source", "fallback", "codes", "notes"}
 _CODE_KEYS = {"code", "label", "definition", "indicators", "examples"}
 _SPELLING = {
-    "labour": "labor", "favour": "favor", "behaviour": "behavior", "programme": "program",
-    "programmes": "programs", "centre": "center", "centres": "centers", "licence": "license",
-    "rigour": "rigor", "catalogue": "catalog", "enrol": "enroll", "enrols": "enrolls",
+    "labour": "labor",
+    "favour": "favor",
+    "behaviour": "behavior",
+    "programme": "program",
+    "programmes": "programs",
+    "centre": "center",
+    "centres": "centers",
+    "licence": "license",
+    "rigour": "rigor",
+    "catalogue": "catalog",
+    "enrol": "enroll",
+    "enrols": "enrolls",
 }
 
 
@@ -75,7 +84,9 @@ def parse_codebook(document: object, path: str | Path = "<codebook>") -> Codeboo
         raise DataError("expected a mapping with a 'codes' list at the top level", file=path)
     unknown = sorted(set(document) - _TOP_KEYS)
     if unknown:
-        raise DataError(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}", file=path)
+        raise DataError(
+            f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}", file=path
+        )
     entries = document.get("codes")
     if not isinstance(entries, list) or not entries:
         raise DataError("'codes' must be a non-empty list of codes", file=path, column="codes")
@@ -128,7 +139,13 @@ def _parse_code(entry: object, number: int, path: str | Path) -> Code:
     for indicator in lists["indicators"]:
         if not _pattern(indicator):
             raise DataError(f"code {name!r}: indicator {indicator!r} has no word in it", file=path)
-    return Code(name, entry["label"].strip(), " ".join(entry["definition"].split()), lists["indicators"], lists["examples"])
+    return Code(
+        name,
+        entry["label"].strip(),
+        " ".join(entry["definition"].split()),
+        lists["indicators"],
+        lists["examples"],
+    )
 
 
 # --------------------------------------------------------------------------------------- matching
@@ -177,7 +194,10 @@ def find_hits(words: list[str], codebook: Codebook, segment_number: int = 1) -> 
     """Indicator matches in a segment's ``words``, left to right; where indicators overlap the
     longest wins (then the one listed first), and matched words are not reused."""
     patterns = sorted(
-        ((len(_pattern(i)), -order, code.code, i, _pattern(i)) for order, (code, i) in enumerate(_indicators(codebook))),
+        (
+            (len(_pattern(i)), -order, code.code, i, _pattern(i))
+            for order, (code, i) in enumerate(_indicators(codebook))
+        ),
         key=lambda item: (-item[0], -item[1]),
     )
     hits, position = [], 0
@@ -187,7 +207,11 @@ def find_hits(words: list[str], codebook: Codebook, segment_number: int = 1) -> 
                 words[position + j].startswith(w) if prefix else words[position + j] == w
                 for j, (w, prefix) in enumerate(pattern)
             ):
-                hits.append(Hit(code, indicator, " ".join(words[position : position + size]), segment_number, position))
+                hits.append(
+                    Hit(
+                        code, indicator, " ".join(words[position : position + size]), segment_number, position
+                    )
+                )
                 position += size
                 break
         else:
@@ -225,12 +249,18 @@ def code_answer(text: str, codebook: Codebook) -> Coding:
     if not codes:
         if codebook.fallback:
             return Coding(
-                (codebook.fallback,), codebook.fallback, "no indicator matched: fallback code", True,
+                (codebook.fallback,),
+                codebook.fallback,
+                "no indicator matched: fallback code",
+                True,
                 tuple((codebook.fallback,) for _ in segments),
             )
         return Coding((), UNCODED, "no indicator matched", True, tuple(() for _ in segments))
     evidence = "; ".join(
-        f"{code}: " + ", ".join(f'"{h.matched}" ({h.indicator}, segment {h.segment_number})' for h in hits if h.code == code)
+        f"{code}: "
+        + ", ".join(
+            f'"{h.matched}" ({h.indicator}, segment {h.segment_number})' for h in hits if h.code == code
+        )
         for code in codes
     )
     return Coding(codes, codes[0], evidence, False, tuple(segment_codes))
@@ -241,7 +271,9 @@ def code_answers(answers: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     ``themes`` (all codes joined with ``|``), ``evidence`` and ``review`` added."""
     missing = [c for c in ("response_id", "text") if c not in answers.columns]
     if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)}; expected response_id,text", column=missing[0])
+        raise DataError(
+            f"missing column(s) {', '.join(missing)}; expected response_id,text", column=missing[0]
+        )
     codings = [code_answer(t, codebook) for t in answers["text"]]
     return answers.assign(
         theme=[c.primary for c in codings],
@@ -265,5 +297,7 @@ def find_codebook(dataset: str | Path, question: str) -> Path | None:
         if load_codebook(path).question == question:
             matches.append(path)
     if len(matches) > 1:
-        raise DataError(f"several codebooks claim question {question}: {', '.join(p.name for p in matches)}", file=folder)
+        raise DataError(
+            f"several codebooks claim question {question}: {', '.join(p.name for p in matches)}", file=folder
+        )
     return matches[0] if matches else None

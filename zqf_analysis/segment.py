@@ -59,11 +59,11 @@ def split_segments(text: str) -> list[str]:
 
     Splits at enumeration markers ("1.", "2)"), at sentence ends, at semicolons, and at commas when
     the answer is a list of three or more short phrases ("A, B and C", at most 7 words each) rather
-    than a sentence; the last item of such a list is split at its last "and". An answer that is a single point comes back as
-    one segment.
+    than a sentence; the last item of such a list is split at its last "and". An answer that is a
+    single point comes back as one segment.
 
-    >>> split_segments("1. Lack of standardisation, 2. some employers may not fully understand or value micro credentials")
-    ['Lack of standardisation', 'some employers may not fully understand or value micro credentials']
+    >>> split_segments("1. Lack of standardisation, 2. employers may not value them")
+    ['Lack of standardisation', 'employers may not value them']
     >>> split_segments("lack of recognition, poor quality assurance systems and lack of support")
     ['lack of recognition', 'poor quality assurance systems', 'lack of support']
     >>> split_segments("lack of accreditation and recognition")
@@ -92,7 +92,7 @@ def _split_enumeration(text: str) -> list[str]:
     if len(kept) < 2:
         return [text]
     pieces = [text[: kept[0].start()]]
-    for current, following in zip(kept, [*kept[1:], None]):
+    for current, following in zip(kept, [*kept[1:], None], strict=True):
         pieces.append(text[current.end() : following.start() if following else len(text)])
     return [p for p in pieces if p.strip(" .,;:")]
 
@@ -105,7 +105,11 @@ def _split_short_list(clause: str) -> list[str]:
     head, last = parts[:-1], re.sub(r"^and\s+", "", parts[-1])
     match = re.match(r"^(.*\S)\s+and\s+(\S.*)$", last)
     for candidate in ([*head, match.group(1), match.group(2)] if match else None, [*head, last]):
-        if candidate and len(candidate) >= 3 and all(len(p.split()) <= _LIST_ITEM_MAX_WORDS for p in candidate):
+        if (
+            candidate
+            and len(candidate) >= 3
+            and all(len(p.split()) <= _LIST_ITEM_MAX_WORDS for p in candidate)
+        ):
             return candidate
     return [clause]
 
@@ -123,9 +127,11 @@ def segment_answers(answers: pd.DataFrame) -> pd.DataFrame:
     """
     missing = [c for c in ("response_id", "text") if c not in answers.columns]
     if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)}; expected response_id and text", column=missing[0])
+        raise DataError(
+            f"missing column(s) {', '.join(missing)}; expected response_id and text", column=missing[0]
+        )
     rows = []
-    for response_id, text in zip(answers["response_id"], answers["text"]):
+    for response_id, text in zip(answers["response_id"], answers["text"], strict=True):
         if not is_substantive(text):
             continue
         for number, segment in enumerate(split_segments(text), start=1):

@@ -55,7 +55,9 @@ class ThemeParams:
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise DataError(f"parameter backend={self.backend!r}: expected one of {', '.join(BACKENDS)}")
-        if not (self.k == "auto" or (isinstance(self.k, int) and not isinstance(self.k, bool) and self.k >= 1)):
+        if not (
+            self.k == "auto" or (isinstance(self.k, int) and not isinstance(self.k, bool) and self.k >= 1)
+        ):
             raise DataError(f"parameter k={self.k!r}: expected a whole number of at least 1, or 'auto'")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise DataError(f"parameter seed={self.seed!r}: expected a whole number of at least 0")
@@ -87,7 +89,9 @@ def _existing_file(value: str, dataset: Path, name: str) -> Path:
     for candidate in (paths.resolve(value), dataset / value):
         if candidate.is_file():
             return candidate
-    raise DataError(f"parameter {name}: file not found (looked from the project root and the dataset folder)", file=value)
+    raise DataError(
+        f"parameter {name}: file not found (looked from the project root and the dataset folder)", file=value
+    )
 
 
 # ----------------------------------------------------------------------------------------- answers
@@ -104,20 +108,27 @@ def load_answers(dataset: str | Path, question: str) -> pd.DataFrame:
     if question not in open_ids:
         raise DataError(
             f"not an open question; the open questions are {', '.join(open_ids)}",
-            file=Path(dataset) / "questionnaire.yaml", question=question,
+            file=Path(dataset) / "questionnaire.yaml",
+            question=question,
         )
     answers = clean_dataset(data)["open_responses"]
     answers = answers[answers["question_id"] == question].reset_index(drop=True)
     if answers.empty:
-        raise DataError("the question has no answers", file=Path(dataset) / "open_responses.csv", question=question)
+        raise DataError(
+            "the question has no answers", file=Path(dataset) / "open_responses.csv", question=question
+        )
     return answers
 
 
 def segment_table(answers: pd.DataFrame, text_column: str = "clean_text") -> pd.DataFrame:
     """One row per segment of each substantive answer: response_id, segment_number, segment."""
     rows = []
-    substantive = answers["substantive"] if "substantive" in answers else answers[text_column].map(is_substantive)
-    for response_id, text, keep in zip(answers["response_id"], answers[text_column], substantive):
+    substantive = (
+        answers["substantive"] if "substantive" in answers else answers[text_column].map(is_substantive)
+    )
+    for response_id, text, keep in zip(
+        answers["response_id"], answers[text_column], substantive, strict=True
+    ):
         if keep:
             for number, segment in enumerate(split_segments(text) or [str(text)], start=1):
                 rows.append((str(response_id), number, segment))
@@ -145,7 +156,9 @@ def choose_k(vectors: np.ndarray, seed: int, k_max: int = K_MAX) -> tuple[int, p
             scores.append(-1.0)
             continue
         sample = min(n, 2000)
-        scores.append(float(silhouette_score(vectors, labels, metric="cosine", sample_size=sample, random_state=seed)))
+        scores.append(
+            float(silhouette_score(vectors, labels, metric="cosine", sample_size=sample, random_state=seed))
+        )
     table = pd.DataFrame({"k": candidates, "silhouette": np.round(scores, 6)})
     best = int(table.loc[table["silhouette"].idxmax(), "k"])
     return best, table
@@ -178,7 +191,10 @@ def renumber(labels: np.ndarray) -> np.ndarray:
 
 def code_prototypes(codebook: Codebook) -> list[str]:
     """One text per code (label, definition and indicator words) whose vector starts its cluster."""
-    return [f"{c.label}. {c.definition} " + " ".join(i.replace("*", "") for i in c.indicators) for c in codebook.codes]
+    return [
+        f"{c.label}. {c.definition} " + " ".join(i.replace("*", "") for i in c.indicators)
+        for c in codebook.codes
+    ]
 
 
 def guided_clusters(vectors: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -196,7 +212,9 @@ def stability(vectors: np.ndarray, k: int, seeds: int = STABILITY_SEEDS) -> floa
     return float(np.mean([adjusted_rand_score(a, b) for a, b in itertools.combinations(runs, 2)]))
 
 
-def chance_ari(reference, labels, seed: int = 0, permutations: int = CHANCE_PERMUTATIONS) -> tuple[float, float]:
+def chance_ari(
+    reference, labels, seed: int = 0, permutations: int = CHANCE_PERMUTATIONS
+) -> tuple[float, float]:
     """Mean and 95th percentile of the ARI between ``labels`` and random permutations of
     ``reference``: what the same cluster sizes score by chance."""
     rng = np.random.default_rng(seed)
@@ -210,7 +228,7 @@ def top_terms(segments: list[str], labels: np.ndarray, n_terms: int = 5) -> dict
     log(1 + mean words per cluster / the term's frequency over all clusters), as in BERTopic."""
     labels = np.asarray(labels)
     clusters = sorted(set(labels.tolist()))
-    documents = [" ".join(s for s, lab in zip(segments, labels) if lab == c) for c in clusters]
+    documents = [" ".join(s for s, lab in zip(segments, labels, strict=True) if lab == c) for c in clusters]
     vectoriser = CountVectorizer(stop_words=sorted(STOP_WORDS), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
     try:
         counts = vectoriser.fit_transform(documents).toarray().astype(float)
@@ -249,10 +267,17 @@ def read_human_coding(path: str | Path, response_ids: list[str]) -> pd.Series:
     frame = read_text_table(path)
     missing = [c for c in ("response_id", "code") if c not in frame.columns]
     if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)}; expected response_id,code", file=path, column=missing[0])
-    for row, (rid, code) in enumerate(zip(frame["response_id"], frame["code"]), start=2):
+        raise DataError(
+            f"missing column(s) {', '.join(missing)}; expected response_id,code", file=path, column=missing[0]
+        )
+    for row, (rid, code) in enumerate(zip(frame["response_id"], frame["code"], strict=True), start=2):
         if rid not in response_ids:
-            raise DataError(f"response id {rid!r} is not an answer of this question", file=path, row=row, column="response_id")
+            raise DataError(
+                f"response id {rid!r} is not an answer of this question",
+                file=path,
+                row=row,
+                column="response_id",
+            )
         if not code.strip():
             raise DataError("empty code", file=path, row=row, column="code")
     repeated = frame["response_id"][frame["response_id"].duplicated()].tolist()
@@ -307,7 +332,9 @@ class ThemeResult:
         """Answers no code fitted (uncoded, or given the fallback code): for a person to read."""
         if self.codebook is None:
             return self.responses.iloc[0:0]
-        return self.responses.loc[self.responses["review"], ["response_id", "text", "primary_code", "evidence"]]
+        return self.responses.loc[
+            self.responses["review"], ["response_id", "text", "primary_code", "evidence"]
+        ]
 
 
 def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
@@ -318,7 +345,9 @@ def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
     codebook_path = params.codebook_path()
     codebook = load_codebook(codebook_path) if codebook_path else None
     if codebook and codebook.question and codebook.question != params.question:
-        raise DataError(f"the codebook is for question {codebook.question}, not {params.question}", file=codebook_path)
+        raise DataError(
+            f"the codebook is for question {codebook.question}, not {params.question}", file=codebook_path
+        )
 
     segments = segment_table(answers)
     if segments.empty:
@@ -326,14 +355,22 @@ def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
     prototypes = code_prototypes(codebook) if codebook else []
     embedded = embed_texts(segments["segment"].tolist() + prototypes, params.backend)
     vectors, centres = embedded[: len(segments)], embedded[len(segments) :]
-    guided = bool(codebook) and params.guided and params.k in ("auto", len(prototypes)) and len(segments) > len(prototypes)
+    guided = (
+        bool(codebook)
+        and params.guided
+        and params.k in ("auto", len(prototypes))
+        and len(segments) > len(prototypes)
+    )
     if guided:
         k, k_table = len(prototypes), pd.DataFrame({"k": [len(prototypes)], "silhouette": [np.nan]})
     elif params.k == "auto":
         k, k_table = choose_k(vectors, params.seed)
     else:
         if params.k > len(segments):
-            raise DataError(f"parameter k={params.k}: more clusters than the {len(segments)} segments", question=params.question)
+            raise DataError(
+                f"parameter k={params.k}: more clusters than the {len(segments)} segments",
+                question=params.question,
+            )
         k, k_table = params.k, pd.DataFrame({"k": [params.k], "silhouette": [np.nan]})
     labels = guided_clusters(vectors, centres) if guided else cluster_vectors(vectors, k, params.seed)
     k = int(labels.max()) + 1
@@ -341,11 +378,18 @@ def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
     names = {c: f"C{c + 1}: " + (", ".join(terms[c][:3]) or "(no terms)") for c in terms}
     segments = segments.assign(cluster=labels + 1, cluster_label=[names[c] for c in labels])
 
-    codings = {rid: code_answer(t, codebook) for rid, t in zip(answers["response_id"], answers["clean_text"])} if codebook else {}
+    codings = (
+        {
+            rid: code_answer(t, codebook)
+            for rid, t in zip(answers["response_id"], answers["clean_text"], strict=True)
+        }
+        if codebook
+        else {}
+    )
     if codebook:
         segments["codes"] = [
             "|".join(codings[r].segment_codes[n - 1]) if n - 1 < len(codings[r].segment_codes) else ""
-            for r, n in zip(segments["response_id"], segments["segment_number"])
+            for r, n in zip(segments["response_id"], segments["segment_number"], strict=True)
         ]
     else:
         segments["codes"] = ""
@@ -368,9 +412,20 @@ def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
         coded = [r for r in coding.index if r in free_by_id.index]
         human["ari_unguided"] = float(adjusted_rand_score(coding.loc[coded], free_by_id.loc[coded]))
     result = ThemeResult(
-        params=params, answers=answers, segments=segments, responses=responses, clusters=clusters,
-        codes=codes, k=k, k_table=k_table, guided=guided, stability=stability(vectors, k), coords=map_2d(vectors, params.seed),
-        codebook=codebook, crosstab=crosstab, human=human,
+        params=params,
+        answers=answers,
+        segments=segments,
+        responses=responses,
+        clusters=clusters,
+        codes=codes,
+        k=k,
+        k_table=k_table,
+        guided=guided,
+        stability=stability(vectors, k),
+        coords=map_2d(vectors, params.seed),
+        codebook=codebook,
+        crosstab=crosstab,
+        human=human,
     )
     if write:
         result.written = write_outputs(result)
@@ -379,22 +434,24 @@ def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
 
 def _response_table(answers: pd.DataFrame, segments: pd.DataFrame, codings: dict) -> pd.DataFrame:
     rows = []
-    for rid, text, keep in zip(answers["response_id"], answers["text"], answers["substantive"]):
+    for rid, text, keep in zip(answers["response_id"], answers["text"], answers["substantive"], strict=True):
         own = segments[segments["response_id"] == rid]
         coding = codings.get(rid)
-        rows.append({
-            "response_id": rid,
-            "text": text,
-            "substantive": bool(keep),
-            "segments": len(own),
-            "clusters": "|".join(str(c) for c in dict.fromkeys(own["cluster"])),
-            "cluster": int(own["cluster"].iloc[0]) if len(own) else pd.NA,
-            "cluster_label": own["cluster_label"].iloc[0] if len(own) else NON_SUBSTANTIVE_LABEL,
-            "codes": "|".join(coding.codes) if coding else "",
-            "primary_code": coding.primary if coding else "",
-            "evidence": coding.evidence if coding else "",
-            "review": bool(coding.review) if coding else False,
-        })
+        rows.append(
+            {
+                "response_id": rid,
+                "text": text,
+                "substantive": bool(keep),
+                "segments": len(own),
+                "clusters": "|".join(str(c) for c in dict.fromkeys(own["cluster"])),
+                "cluster": int(own["cluster"].iloc[0]) if len(own) else pd.NA,
+                "cluster_label": own["cluster_label"].iloc[0] if len(own) else NON_SUBSTANTIVE_LABEL,
+                "codes": "|".join(coding.codes) if coding else "",
+                "primary_code": coding.primary if coding else "",
+                "evidence": coding.evidence if coding else "",
+                "review": bool(coding.review) if coding else False,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -402,13 +459,15 @@ def _cluster_summary(segments, responses, terms, names) -> pd.DataFrame:
     rows = []
     for c in sorted(terms):
         own = segments[segments["cluster"] == c + 1]
-        rows.append({
-            "cluster": c + 1,
-            "cluster_label": names[c],
-            "segments": len(own),
-            "responses": own["response_id"].nunique(),
-            "top_terms": ", ".join(terms[c]),
-        })
+        rows.append(
+            {
+                "cluster": c + 1,
+                "cluster_label": names[c],
+                "segments": len(own),
+                "responses": own["response_id"].nunique(),
+                "top_terms": ", ".join(terms[c]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -419,13 +478,15 @@ def _code_summary(codebook: Codebook, segments, responses) -> pd.DataFrame:
         mentioned = substantive["codes"].str.split("|").map(lambda cs, n=name: n in cs)
         if name == UNCODED:
             mentioned = substantive["primary_code"].eq(UNCODED)
-        rows.append({
-            "code": name,
-            "label": codebook.label(name),
-            "responses": int(mentioned.sum()),
-            "primary": int(substantive["primary_code"].eq(name).sum()),
-            "segments": int(segments["codes"].str.split("|").map(lambda cs, n=name: n in cs).sum()),
-        })
+        rows.append(
+            {
+                "code": name,
+                "label": codebook.label(name),
+                "responses": int(mentioned.sum()),
+                "primary": int(substantive["primary_code"].eq(name).sum()),
+                "segments": int(segments["codes"].str.split("|").map(lambda cs, n=name: n in cs).sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -451,30 +512,64 @@ def theme_table(result: ThemeResult) -> pd.DataFrame:
     question = result.params.question
     primary = result.responses.set_index("response_id")["primary_code"]
     rows = []
-    for rid, text, keep in zip(result.answers["response_id"], result.answers["clean_text"], result.answers["substantive"]):
+    for rid, text, keep in zip(
+        result.answers["response_id"],
+        result.answers["clean_text"],
+        result.answers["substantive"],
+        strict=True,
+    ):
         if not keep:
             rows.append((question, rid, text, "", NON_SUBSTANTIVE_LABEL, "", primary[rid]))
             continue
         for seg in result.segments[result.segments["response_id"] == rid].itertuples():
-            rows.append((question, rid, seg.segment, str(seg.cluster), seg.cluster_label, seg.codes, primary[rid]))
-    return pd.DataFrame(rows, columns=["question_id", "response_id", "segment", "cluster", "cluster_label", "codes", "primary_code"])
+            rows.append(
+                (question, rid, seg.segment, str(seg.cluster), seg.cluster_label, seg.codes, primary[rid])
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "question_id",
+            "response_id",
+            "segment",
+            "cluster",
+            "cluster_label",
+            "codes",
+            "primary_code",
+        ],
+    )
 
 
 def summary_table(result: ThemeResult) -> pd.DataFrame:
     """One row per discovered cluster and per code: kind, theme, label, responses, segments, primary
     (answers whose first point it is) and top_terms."""
     first = result.responses[result.responses["substantive"]]["cluster"].astype(int).value_counts()
-    frames = [pd.DataFrame({
-        "kind": "cluster", "theme": result.clusters["cluster"].astype(str), "label": result.clusters["cluster_label"],
-        "responses": result.clusters["responses"], "segments": result.clusters["segments"],
-        "primary": [int(first.get(c, 0)) for c in result.clusters["cluster"]], "top_terms": result.clusters["top_terms"],
-    })]
+    frames = [
+        pd.DataFrame(
+            {
+                "kind": "cluster",
+                "theme": result.clusters["cluster"].astype(str),
+                "label": result.clusters["cluster_label"],
+                "responses": result.clusters["responses"],
+                "segments": result.clusters["segments"],
+                "primary": [int(first.get(c, 0)) for c in result.clusters["cluster"]],
+                "top_terms": result.clusters["top_terms"],
+            }
+        )
+    ]
     if result.codes is not None:
-        frames.append(pd.DataFrame({
-            "kind": "code", "theme": result.codes["code"], "label": result.codes["label"],
-            "responses": result.codes["responses"], "segments": result.codes["segments"],
-            "primary": result.codes["primary"], "top_terms": "",
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "kind": "code",
+                    "theme": result.codes["code"],
+                    "label": result.codes["label"],
+                    "responses": result.codes["responses"],
+                    "segments": result.codes["segments"],
+                    "primary": result.codes["primary"],
+                    "top_terms": "",
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -502,12 +597,18 @@ def theme_chart(result: ThemeResult):
     figure, axes = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.6))
     positions = np.arange(len(labels))
     axes.barh(positions, [values[i] for i in order], color="#9ecae1", label="answers mentioning the theme")
-    axes.barh(positions, [primary[i] for i in order], color="#3182bd", height=0.45, label="first point of the answer")
+    axes.barh(
+        positions,
+        [primary[i] for i in order],
+        color="#3182bd",
+        height=0.45,
+        label="first point of the answer",
+    )
     axes.set_yticks(positions, [_wrap(labels[i]) for i in order], fontsize=8)
     axes.set_xlabel(f"answers (of {substantive} substantive answers; an answer may mention several themes)")
     axes.set_title(title, fontsize=10)
     axes.xaxis.get_major_locator().set_params(integer=True)
-    for y, i in zip(positions, order):
+    for y, i in zip(positions, order, strict=True):
         axes.text(values[i] + 0.1, y, str(values[i]), va="center", fontsize=8)
     axes.legend(fontsize=7, loc="lower right")
     figure.tight_layout()

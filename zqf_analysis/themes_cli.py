@@ -18,12 +18,16 @@ def _read_answers(path: str) -> pd.DataFrame:
     missing = [c for c in ("response_id", "text") if c not in frame.columns]
     if missing:
         raise DataError(
-            f"missing column(s) {', '.join(missing)}; expected the columns response_id,text", file=path, column=missing[0]
+            f"missing column(s) {', '.join(missing)}; expected the columns response_id,text",
+            file=path,
+            column=missing[0],
         )
     repeated = frame["response_id"][frame["response_id"].duplicated()].tolist()
     if repeated:
         row = int(frame.index[frame["response_id"].duplicated()][0]) + 2
-        raise DataError(f"response id {repeated[0]!r} appears more than once", file=path, row=row, column="response_id")
+        raise DataError(
+            f"response id {repeated[0]!r} appears more than once", file=path, row=row, column="response_id"
+        )
     return frame
 
 
@@ -61,7 +65,9 @@ def _parse_k(value: str):
     return k
 
 
-def cluster_answers(answers: pd.DataFrame, k="auto", backend: str | None = None, seed: int = 0) -> pd.DataFrame:
+def cluster_answers(
+    answers: pd.DataFrame, k="auto", backend: str | None = None, seed: int = 0
+) -> pd.DataFrame:
     """``answers`` with ``theme`` (the cluster of the answer's first point, "C1".., or
     "non-substantive"), ``themes`` (clusters of all its points, joined with ``|``) and
     ``theme_terms`` (the top terms of ``theme``)."""
@@ -116,10 +122,14 @@ def register(subparsers) -> None:
     code.add_argument("--output", required=True, help="CSV to write: adds theme, themes, evidence")
     code.set_defaults(run=_code)
 
-    cluster = subparsers.add_parser("cluster", help="discover themes in answers (response_id,text) by clustering")
+    cluster = subparsers.add_parser(
+        "cluster", help="discover themes in answers (response_id,text) by clustering"
+    )
     cluster.add_argument("--input", required=True, help="CSV with columns response_id,text")
     cluster.add_argument("--output", required=True, help="CSV to write: adds theme, themes, theme_terms")
     cluster.add_argument("--k", type=_parse_k, default="auto", help="number of themes or 'auto' (silhouette)")
-    cluster.add_argument("--backend", default=DEFAULT_BACKEND, help=f"embedding backend: {', '.join(BACKENDS)}")
+    cluster.add_argument(
+        "--backend", default=DEFAULT_BACKEND, help=f"embedding backend: {', '.join(BACKENDS)}"
+    )
     cluster.add_argument("--seed", type=int, default=0, help="random seed (same seed, same themes)")
     cluster.set_defaults(run=_cluster)
