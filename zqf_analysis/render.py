@@ -291,7 +291,7 @@ def closed_findings(summary, questionnaire, interval_label: str) -> list[dict]:
             "top": [],
             "base": None,
         }
-        if known:
+        if known and max(_number(r["count"]) for r in known) > 0:
             best = max(_number(r["count"]) for r in known)
             for record in known:
                 if _number(record["count"]) == best:
@@ -330,33 +330,50 @@ def audit_findings(audit) -> dict:
 
 
 def theme_findings(themes, question, settings=None) -> dict:
-    """Responses per primary theme of one open question, with base and interval, largest first."""
+    """Responses per theme of one open question, with base and interval, largest first.
+
+    With a codebook each response counts once, under its primary code; without one (no primary codes)
+    a response counts under every discovered theme one of its points falls in, so shares may add up
+    to more than 100%.
+    """
     if themes is None or "response_id" not in themes.columns:
         return {}
-    column = next((c for c in ("primary_code", "cluster_label", "cluster") if c in themes.columns), None)
+    coded = "primary_code" in themes.columns and (themes["primary_code"].str.strip() != "").any()
+    fallback = next((c for c in ("cluster_label", "cluster") if c in themes.columns), None)
+    column = "primary_code" if coded else fallback
     if column is None:
         return {}
-    per_response = themes.drop_duplicates("response_id")
-    base = len(per_response)
-    counts = per_response[column].replace("", "(none)").value_counts()
-    rows = []
+    base = themes["response_id"].nunique()
+    if coded:
+        pairs = themes.drop_duplicates("response_id")[["response_id", column]]
+    else:
+        pairs = themes[["response_id", column]].drop_duplicates()
+    counts = pairs[column].replace("", "(none)").value_counts()
     try:
         from zqf_analysis.describe import IntervalSettings, proportion_interval
     except ImportError:  # the descriptive stage is absent: counts without intervals
         proportion_interval = None
+    rows = []
     for theme, count in sorted(counts.items(), key=lambda item: (-item[1], str(item[0]))):
         interval = ""
         if proportion_interval is not None and base:
-            low, high = proportion_interval(int(count), base, settings or IntervalSettings())
-            interval = _interval_text(low, high, (settings or IntervalSettings()).label)
+            settings = settings or IntervalSettings()
+            low, high = proportion_interval(int(count), base, settings)
+            interval = _interval_text(low, high, settings.label)
         rows.append(
             {"theme": str(theme), "count": int(count), "share": _pct(count / base), "interval": interval}
         )
+    how = (
+        "each response counted once, under its primary code"
+        if coded
+        else "discovered themes: a response counts under every theme its points fall in"
+    )
     return {
         "id": question.id if question else "",
         "text": question.text if question else "",
         "base": base,
         "column": column,
+        "how": how,
         "rows": rows,
     }
 
@@ -452,7 +469,7 @@ def index_context(plan: Mapping) -> dict:
             themes.append(found)
     figures_dir = reports / "figures"
     figures = (
-        sorted(p.name for p in figures_dir.glob("*") if p.suffix.lower() in (".png", ".svg"))
+        sorted((p.name for p in figures_dir.glob("*") if p.suffix.lower() in (".png", ".svg")), key=_natural)
         if figures_dir.is_dir()
         else []
     )
@@ -490,6 +507,11 @@ def index_context(plan: Mapping) -> dict:
         "csvs": sorted(p.name for p in processed.glob("*.csv")) if processed.is_dir() else [],
         "csp": CSP,
     }
+
+
+def _natural(name: str) -> list:
+    """Sort key putting Q3 before Q10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def _page_title(page: Path) -> str:
