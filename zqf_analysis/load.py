@@ -327,8 +327,8 @@ def read_export(
 
 def _read_xlsx(path: Path, questionnaire: Questionnaire, sheet: str | int | None) -> tuple[pd.DataFrame, int]:
     try:
-        grid = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=str, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        grid = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=str, engine=xlsx_engine())
+    except Exception as exc:  # the readers raise many types for a damaged workbook
         raise DataError(f"cannot read the workbook: {exc}", file=path) from None
     if grid.dropna(how="all").empty:
         raise DataError("the workbook's sheet is empty", file=path)
@@ -349,6 +349,17 @@ def _read_xlsx(path: Path, questionnaire: Questionnaire, sheet: str | int | None
         f"({', '.join(questionnaire.ids)} or their wording)",
         file=path,
     )
+
+
+def xlsx_engine() -> str:
+    """The pandas engine for reading XLSX: ``calamine`` (Rust; about 15x faster than openpyxl on a
+    large export, same cells) when python-calamine is installed, else ``openpyxl``."""
+    try:
+        import python_calamine  # noqa: F401
+    except ImportError:
+        return "openpyxl"
+    major, minor = (int(part) for part in pd.__version__.split(".")[:2])
+    return "calamine" if (major, minor) >= (2, 2) else "openpyxl"  # pandas reads calamine from 2.2
 
 
 def _normal(text: str) -> str:
