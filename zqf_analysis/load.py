@@ -327,7 +327,10 @@ def read_export(
 
 def _read_xlsx(path: Path, questionnaire: Questionnaire, sheet: str | int | None) -> tuple[pd.DataFrame, int]:
     try:
-        grid = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=str, engine=xlsx_engine())
+        # keep_default_na=False: an answer "N/A" or "None" is a respondent's words, not a blank cell.
+        grid = pd.read_excel(
+            path, sheet_name=sheet or 0, header=None, dtype=str, engine=xlsx_engine(), keep_default_na=False
+        )
     except Exception as exc:  # the readers raise many types for a damaged workbook
         raise DataError(f"cannot read the workbook: {exc}", file=path) from None
     if grid.dropna(how="all").empty:
