@@ -583,9 +583,16 @@ def _execute(record: dict, step: Step, target: dict) -> int:
     os.environ["ZQF_OUTPUT_ROOT"] = record["output_root"]
     os.environ.setdefault("PYTHONHASHSEED", "0")
     before = _snapshot(*_output_folders(record))
+    root = Path(record["root"])
+    effective = {**notebook_parameters(step.notebook), **step.parameters}  # what the notebook ran with
     provenance = render.provenance(
-        record["dataset"], _relative(step.notebook, Path(record["root"])), step.parameters, record["root"]
+        record["dataset"],
+        _relative(step.notebook, root),
+        effective,
+        root,
+        shown_dataset=_relative(Path(record["dataset"]), root),
     )
+
     terminal = sys.stderr
     try:
         # the kernel inherits file descriptor 2: its start-up chatter goes to a log, not the terminal

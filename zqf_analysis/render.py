@@ -112,12 +112,13 @@ def provenance(
     parameters: Mapping[str, object],
     root: str | Path,
     date: dt.datetime | None = None,
+    shown_dataset: str | None = None,
 ) -> dict:
     """What a reader needs to reproduce a page: data fingerprint, code version, parameters and date."""
     date = date or dt.datetime.now(dt.timezone.utc)
     return {
         "notebook": notebook,
-        "dataset": str(dataset),
+        "dataset": shown_dataset or str(dataset),
         "dataset_sha256": dataset_sha256(dataset),
         "package_version": __version__,
         "git_commit": git_commit(root),
@@ -317,6 +318,8 @@ def audit_findings(audit) -> dict:
     if audit is None or "verdict" not in audit.columns:
         return {}
     records = audit.to_dict("records")
+    if not records:  # no claims.csv in the dataset: nothing was stated, so nothing to audit
+        return {}
     counts: dict[str, int] = {}
     for record in records:
         counts[record["verdict"]] = counts.get(record["verdict"], 0) + 1
