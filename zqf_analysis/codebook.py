@@ -5,7 +5,11 @@ Indicators are words or phrases; ``*`` ends a word with any ending (``recogni*``
 recognised, recognition) and British and American spellings match alike (standardisation,
 standardization). The coder reads an answer's segments in order: the longest indicator wins where two
 overlap, every code with a match applies, and the primary code is the first one the answer mentions
-(within one segment a specific code comes before the fallback code). Only when no indicator matches
+(within one segment a specific code comes before the fallback code). A code's ``context`` words
+(who or where: "employers", "trainers") count only in a segment where no indicator matched, so
+"trainers teach the same course differently" is not read as a lack of trainers when a theme word is
+there too; where a context word and an indicator overlap, the context word wins ("regulators" is
+context, "regulation" an indicator). Only when no indicator or context word matches
 anywhere in the answer, each segment is compared with every code's label, definition and examples
 (wordllama vectors, cosine): the most similar code applies if its similarity reaches the codebook's
 ``similarity_threshold`` (default :data:`SIMILARITY_THRESHOLD`), else the answer is fallback/uncoded.
@@ -33,7 +37,7 @@ _TOP_KEYS = {"question", "title", "source", "fallback", "codes", "notes", "simil
 # similar code was the human's code for 91% of the 33 answers whose top similarity reached 0.20 and
 # for 85% of the 48 that reached 0.10. Held-out set 2 played no part in the choice.
 SIMILARITY_THRESHOLD = 0.20
-_CODE_KEYS = {"code", "label", "definition", "indicators", "examples"}
+_CODE_KEYS = {"code", "label", "definition", "indicators", "context", "examples"}
 _SPELLING = {
     "labour": "labor",
     "favour": "favor",
@@ -57,6 +61,7 @@ class Code:
     definition: str
     indicators: tuple[str, ...]
     examples: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,12 +161,12 @@ def _parse_code(entry: object, number: int, path: str | Path) -> Code:
             column="code",
         )
     lists = {}
-    for key in ("indicators", "examples"):
+    for key in ("indicators", "context", "examples"):
         value = entry.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
             raise DataError(f"code {name!r}: '{key}' must be a list of texts", file=path, column=key)
         lists[key] = tuple(str(v).strip() for v in value if str(v).strip())
-    for indicator in lists["indicators"]:
+    for indicator in lists["indicators"] + lists["context"]:
         if not _pattern(indicator):
             raise DataError(f"code {name!r}: indicator {indicator!r} has no word in it", file=path)
     return Code(
@@ -170,6 +175,7 @@ def _parse_code(entry: object, number: int, path: str | Path) -> Code:
         " ".join(entry["definition"].split()),
         lists["indicators"],
         lists["examples"],
+        lists["context"],
     )
 
 
@@ -213,28 +219,35 @@ class Hit:
     matched: str
     segment_number: int
     position: int
+    context: bool = False
 
 
 def find_hits(words: list[str], codebook: Codebook, segment_number: int = 1) -> list[Hit]:
-    """Indicator matches in a segment's ``words``, left to right; where indicators overlap the
-    longest wins (then the one listed first), and matched words are not reused."""
+    """Indicator and context-word matches in a segment's ``words``, left to right; where they overlap
+    the longest wins (then context words, then the one listed first), and matched words are not
+    reused."""
     patterns = sorted(
         (
-            (len(_pattern(i)), -order, code.code, i, _pattern(i))
-            for order, (code, i) in enumerate(_indicators(codebook))
+            (len(_pattern(i)), -order, code.code, i, _pattern(i), is_context)
+            for order, (code, i, is_context) in enumerate(_indicators(codebook))
         ),
         key=lambda item: (-item[0], -item[1]),
     )
     hits, position = [], 0
     while position < len(words):
-        for size, _order, code, indicator, pattern in patterns:
+        for size, _order, code, indicator, pattern, is_context in patterns:
             if position + size <= len(words) and all(
                 words[position + j].startswith(w) if prefix else words[position + j] == w
                 for j, (w, prefix) in enumerate(pattern)
             ):
                 hits.append(
                     Hit(
-                        code, indicator, " ".join(words[position : position + size]), segment_number, position
+                        code,
+                        indicator,
+                        " ".join(words[position : position + size]),
+                        segment_number,
+                        position,
+                        is_context,
                     )
                 )
                 position += size
@@ -245,7 +258,9 @@ def find_hits(words: list[str], codebook: Codebook, segment_number: int = 1) -> 
 
 
 def _indicators(codebook: Codebook):
-    return [(code, indicator) for code in codebook.codes for indicator in code.indicators]
+    """(code, word, is_context) for every context word, then every indicator, in codebook order."""
+    context = [(code, word, True) for code in codebook.codes for word in code.context]
+    return context + [(code, word, False) for code in codebook.codes for word in code.indicators]
 
 
 @dataclass(frozen=True)
@@ -272,6 +287,7 @@ def code_answer(text: str, codebook: Codebook) -> Coding:
     segment_codes = []
     for number, segment in enumerate(segments, start=1):
         found = find_hits(normal_words(segment), codebook, number)
+        found = [h for h in found if not h.context] or found
         hits.extend(found)
         segment_codes.append(tuple(dict.fromkeys(h.code for h in found)))
     codes = tuple(dict.fromkeys(h.code for h in hits))
@@ -280,7 +296,9 @@ def code_answer(text: str, codebook: Codebook) -> Coding:
     evidence = "; ".join(
         f"{code}: "
         + ", ".join(
-            f'"{h.matched}" ({h.indicator}, segment {h.segment_number})' for h in hits if h.code == code
+            f'"{h.matched}" ({h.indicator}{", context" if h.context else ""}, segment {h.segment_number})'
+            for h in hits
+            if h.code == code
         )
         for code in codes
     )
