@@ -25,9 +25,17 @@ LITERAL = [
     '<iframe src="https://example.com/"></iframe> lack of support',
 ]
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--mute-audio", "--virtual-time-budget=3000",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--mute-audio",
+    "--virtual-time-budget=3000",
 ]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,8 +44,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium package); "
-                    "the hostile pages could not be opened in a browser")
+        pytest.skip(
+            "chromium is not installed (.ci/run installs Debian's chromium package); "
+            "the hostile pages could not be opened in a browser"
+        )
     return found
 
 
@@ -81,7 +91,10 @@ def hostile_report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("hostile")
     result = subprocess.run(
         [sys.executable, "-m", "zqf_analysis", "build", "--dataset", str(HOSTILE), "--output-root", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, f"the hostile report did not build:\n{result.stdout}\n{result.stderr}"
     return out / "reports" / "hostile-export"
@@ -90,7 +103,9 @@ def hostile_report(tmp_path_factory) -> Path:
 def dump_dom(browser: str, page: Path, profile: Path) -> str:
     result = subprocess.run(
         [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0 and "<body" in result.stdout, result.stderr[-2000:]
     return result.stdout
@@ -124,8 +139,17 @@ def test_index_screenshot(hostile_report, tmp_path):
     browser = chromium()
     shot = tmp_path / "index.png"
     subprocess.run(
-        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars",
-         "--window-size=1200,1600", f"--screenshot={shot}", (hostile_report / "index.html").as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            browser,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--hide-scrollbars",
+            "--window-size=1200,1600",
+            f"--screenshot={shot}",
+            (hostile_report / "index.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000

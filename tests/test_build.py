@@ -29,8 +29,13 @@ def write_notebook(path: Path, title: str, parameters: str, *cells: str) -> Path
     notebook = new_notebook(
         cells=[new_markdown_cell(f"# {title}"), new_code_cell(parameters, metadata={"tags": ["parameters"]})]
         + [new_code_cell(source) for source in cells],
-        metadata={"kernelspec": {"name": "zqf-analysis", "display_name": "Python (zqf-analysis)",
-                                 "language": "python"}},
+        metadata={
+            "kernelspec": {
+                "name": "zqf-analysis",
+                "display_name": "Python (zqf-analysis)",
+                "language": "python",
+            }
+        },
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
@@ -57,21 +62,41 @@ THEMES = "print('themes of', question)"
 @pytest.fixture
 def notebooks(tmp_path: Path) -> Path:
     folder = tmp_path / "notebooks"
-    write_notebook(folder / "01_clean.ipynb", "Clean", 'dataset = "data/raw/zaqa-2024"\noutput_root = ""', CLEAN)
     write_notebook(
-        folder / "02_describe.ipynb", "Describe",
+        folder / "01_clean.ipynb", "Clean", 'dataset = "data/raw/zaqa-2024"\noutput_root = ""', CLEAN
+    )
+    write_notebook(
+        folder / "02_describe.ipynb",
+        "Describe",
         'dataset = "data/raw/zaqa-2024"  # a "quoted" comment papermill cannot parse\n'
         'confidence = 0.95\noutput_root = ""',
         DESCRIBE,
     )
-    write_notebook(folder / "03_themes.ipynb", "Themes", 'dataset = "x"\nquestion = "Q8"\nk = "auto"\noutput_root = ""',
-                   THEMES)
+    write_notebook(
+        folder / "03_themes.ipynb",
+        "Themes",
+        'dataset = "x"\nquestion = "Q8"\nk = "auto"\noutput_root = ""',
+        THEMES,
+    )
     return folder
 
 
-def run_build(notebooks: Path, out: Path, *extra: str, dataset: Path = SYNTHETIC) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "zqf_analysis", "build", "--dataset", str(dataset), "--notebooks",
-               str(notebooks), "--output-root", str(out), *extra]
+def run_build(
+    notebooks: Path, out: Path, *extra: str, dataset: Path = SYNTHETIC
+) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable,
+        "-m",
+        "zqf_analysis",
+        "build",
+        "--dataset",
+        str(dataset),
+        "--notebooks",
+        str(notebooks),
+        "--output-root",
+        str(out),
+        *extra,
+    ]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
@@ -88,22 +113,37 @@ def test_plan_runs_a_question_notebook_once_per_open_question_after_the_cleaning
     ids = [s.id for s in plan.steps]
     assert ids == ["01_clean", "02_describe", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13"]
     assert [s.after for s in plan.steps] == [(), ("01_clean",), ("01_clean",), ("01_clean",), ("01_clean",)]
-    assert plan.steps[3].parameters == {"dataset": str(SYNTHETIC), "question": "Q8", "output_root": str(tmp_path)}
+    assert plan.steps[3].parameters == {
+        "dataset": str(SYNTHETIC),
+        "question": "Q8",
+        "output_root": str(tmp_path),
+    }
     assert plan.reports == tmp_path / "reports" / "synthetic-export"
 
 
 def test_parameters_are_read_even_where_papermill_skips_a_line(notebooks):
     assert build.notebook_parameters(notebooks / "02_describe.ipynb") == {
-        "dataset": "data/raw/zaqa-2024", "confidence": 0.95, "output_root": ""}
+        "dataset": "data/raw/zaqa-2024",
+        "confidence": 0.95,
+        "output_root": "",
+    }
 
 
 def test_unknown_parameter_is_rejected_naming_it_and_the_known_ones(notebooks, tmp_path):
     with pytest.raises(DataError, match=r"unknown parameter 'confidance'.*confidence, k, question"):
-        build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path,
-                         overrides=build.parse_overrides(["confidance=0.9"]))
+        build.plan_build(
+            SYNTHETIC,
+            notebooks_dir=notebooks,
+            output_root=tmp_path,
+            overrides=build.parse_overrides(["confidance=0.9"]),
+        )
     with pytest.raises(DataError, match=r"unknown parameter 'k': 02_describe.ipynb has only confidence"):
-        build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path,
-                         overrides=build.parse_overrides(["02_describe.k=3"]))
+        build.plan_build(
+            SYNTHETIC,
+            notebooks_dir=notebooks,
+            output_root=tmp_path,
+            overrides=build.parse_overrides(["02_describe.k=3"]),
+        )
 
 
 @pytest.mark.parametrize(
@@ -117,8 +157,12 @@ def test_unknown_parameter_is_rejected_naming_it_and_the_known_ones(notebooks, t
 )
 def test_bad_parameter_values_are_rejected_before_anything_runs(notebooks, tmp_path, override, message):
     with pytest.raises(DataError, match=message):
-        build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path,
-                         overrides=build.parse_overrides([override]))
+        build.plan_build(
+            SYNTHETIC,
+            notebooks_dir=notebooks,
+            output_root=tmp_path,
+            overrides=build.parse_overrides([override]),
+        )
     assert not (tmp_path / "reports").exists()
 
 
@@ -137,13 +181,18 @@ def test_cli_rejects_an_unknown_parameter_with_exit_2_and_starts_no_kernel(noteb
 
 def test_parse_value_and_make_escaping():
     assert build.parse_overrides(["k=5 03_themes.seed=1 backend=tfidf"]) == [
-        (None, "k", 5), ("03_themes", "seed", 1), (None, "backend", "tfidf")]
+        (None, "k", 5),
+        ("03_themes", "seed", 1),
+        (None, "backend", "tfidf"),
+    ]
     assert build._mk("/a b/c:d#e$f") == "/a\\ b/c\\:d\\#e$$f"
 
 
 def test_package_modules_follow_imports_through_the_package():
-    modules = {Path(p).name for p in build.package_modules(ROOT / "notebooks" / "01_clean.ipynb",
-                                                          ROOT / "zqf_analysis")}
+    modules = {
+        Path(p).name
+        for p in build.package_modules(ROOT / "notebooks" / "01_clean.ipynb", ROOT / "zqf_analysis")
+    }
     assert {"clean.py", "load.py", "questionnaire.py", "errors.py", "__init__.py"} <= modules
     assert "build.py" not in modules and "render.py" not in modules
 
@@ -169,7 +218,9 @@ def test_build_produces_every_page_and_reruns_only_what_changed(notebooks, tmp_p
     describe = (reports / "02_describe.html").read_text(encoding="utf-8")
     assert "confidence 0.95 rows 2" in describe
     assert "a stray warning" not in describe  # stderr stays out of reviewer pages ...
-    assert "a stray warning" in (reports / "full" / "02_describe.html").read_text(encoding="utf-8")  # ... not full
+    assert "a stray warning" in (reports / "full" / "02_describe.html").read_text(
+        encoding="utf-8"
+    )  # ... not full
     assert "read_text" not in describe and "read_text" in (reports / "full" / "02_describe.html").read_text()
     assert "themes of Q13" in (reports / "03_themes-Q13.html").read_text(encoding="utf-8")
     index = (reports / "index.html").read_text(encoding="utf-8")
@@ -214,14 +265,18 @@ def test_a_failing_notebook_stops_the_build_and_keeps_the_last_good_pages(notebo
     reports = out / "reports" / "synthetic-export"
     good = (reports / "02_describe.html").read_bytes()
     write_notebook(
-        notebooks / "02_describe.ipynb", "Describe", 'dataset = ""\nconfidence = 0.95\noutput_root = ""',
+        notebooks / "02_describe.ipynb",
+        "Describe",
+        'dataset = ""\nconfidence = 0.95\noutput_root = ""',
         "shares = [1, 2]",
         "total = sum(shares)\nraise ValueError(f'the base is {total}, expected 23')",
     )
     failed = run_build(notebooks, out, "--questions", "Q8")
     assert failed.returncode != 0
     assert "notebooks/02_describe.ipynb" in failed.stderr or "02_describe.ipynb" in failed.stderr
-    assert "failed at cell 3 (execution count 4)" in failed.stderr and "'total = sum(shares)'" in failed.stderr
+    assert (
+        "failed at cell 3 (execution count 4)" in failed.stderr and "'total = sum(shares)'" in failed.stderr
+    )
     assert "ValueError: the base is 3, expected 23" in failed.stderr
     kept = reports / "executed" / "02_describe.failed.ipynb"
     assert kept.is_file()
@@ -249,8 +304,10 @@ def test_two_builds_from_the_same_inputs_give_identical_tables_and_themes(tmp_pa
     assert {"institutions.csv", "closed_counts.csv", "open_responses.csv"} <= set(outputs[0])
     assert outputs[0] == outputs[1]
     if "03_themes.ipynb" in names:
-        themes = [pd.read_csv(tmp_path / run / "data/processed/synthetic-export/themes_Q8.csv")
-                  for run in ("one", "two")]
+        themes = [
+            pd.read_csv(tmp_path / run / "data/processed/synthetic-export/themes_Q8.csv")
+            for run in ("one", "two")
+        ]
         assert len(themes[0]) > 0
         pd.testing.assert_frame_equal(themes[0], themes[1])
 
@@ -263,8 +320,9 @@ def test_step_files_are_rewritten_only_when_they_change(notebooks, tmp_path):
     time.sleep(0.01)
     build.write_plan(build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path))
     assert {p: p.stat().st_mtime_ns for p in files} == before
-    changed = build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path,
-                               overrides=build.parse_overrides(["k=4"]))
+    changed = build.plan_build(
+        SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path, overrides=build.parse_overrides(["k=4"])
+    )
     build.write_plan(changed)
     after = {p.name for p in files if p.stat().st_mtime_ns != before[p]}
     assert after == {"03_themes-Q2.json", "03_themes-Q8.json", "03_themes-Q13.json"}

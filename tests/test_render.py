@@ -45,7 +45,9 @@ def test_git_commit_outside_a_checkout(tmp_path):
 
 
 def test_provenance_records_and_escapes_everything(tmp_path):
-    record = render.provenance(SYNTHETIC, "notebooks/03_themes.ipynb", {"question": "Q8", "codebook": ATTACK}, ROOT)
+    record = render.provenance(
+        SYNTHETIC, "notebooks/03_themes.ipynb", {"question": "Q8", "codebook": ATTACK}, ROOT
+    )
     assert record["dataset_sha256"] == render.dataset_sha256(SYNTHETIC)
     assert record["package_version"] and record["date"].endswith("+00:00")
     header = render.provenance_html(record, {"Report index": "index.html"})
@@ -58,14 +60,25 @@ def _notebook():
     code.outputs = [
         new_output("stream", name="stdout", text="visible result\n"),
         new_output("stream", name="stderr", text="UserWarning: noisy\n"),
-        new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": "x"},
-                                         "text/plain": "HBox(progress)"}),
-        new_output("display_data", data={"application/javascript": "document.title='PWNED'",
-                                         "text/plain": "<IPython.Javascript>"}),
-        new_output("display_data", data={"text/html": "<p>&lt;script&gt;alert(1)&lt;/script&gt; as text</p>"}),
+        new_output(
+            "display_data",
+            data={
+                "application/vnd.jupyter.widget-view+json": {"model_id": "x"},
+                "text/plain": "HBox(progress)",
+            },
+        ),
+        new_output(
+            "display_data",
+            data={"application/javascript": "document.title='PWNED'", "text/plain": "<IPython.Javascript>"},
+        ),
+        new_output(
+            "display_data", data={"text/html": "<p>&lt;script&gt;alert(1)&lt;/script&gt; as text</p>"}
+        ),
     ]
-    return new_notebook(cells=[new_markdown_cell("# A notebook"), code],
-                        metadata={"kernelspec": {"name": "zqf-analysis", "display_name": "x", "language": "python"}})
+    return new_notebook(
+        cells=[new_markdown_cell("# A notebook"), code],
+        metadata={"kernelspec": {"name": "zqf-analysis", "display_name": "x", "language": "python"}},
+    )
 
 
 def test_reviewer_page_has_no_code_no_clutter_and_no_script():
@@ -101,32 +114,59 @@ def _plan(tmp_path: Path, dataset: Path = SYNTHETIC) -> dict:
     reports = tmp_path / "reports" / dataset.name
     processed.mkdir(parents=True)
     (reports / "figures").mkdir(parents=True)
-    return {"dataset": str(dataset), "dataset_arg": "tests/fixtures/synthetic-export", "root": str(ROOT),
-            "reports": str(reports), "processed": str(processed),
-            "steps": [{"step": "02_describe", "notebook": "notebooks/02_describe.ipynb",
-                       "parameters": {"confidence": 0.95}}]}
+    return {
+        "dataset": str(dataset),
+        "dataset_arg": "tests/fixtures/synthetic-export",
+        "root": str(ROOT),
+        "reports": str(reports),
+        "processed": str(processed),
+        "steps": [
+            {
+                "step": "02_describe",
+                "notebook": "notebooks/02_describe.ipynb",
+                "parameters": {"confidence": 0.95},
+            }
+        ],
+    }
 
 
 def test_index_states_count_base_interval_and_disagreements_escaped(tmp_path):
     plan = _plan(tmp_path)
     processed, reports = Path(plan["processed"]), Path(plan["reports"])
-    pd.DataFrame({
-        "question_id": ["Q3", "Q3", "Q3"],
-        "option": ["Continuing growth and diversity", ATTACK, "Other"],
-        "count": [20, 3, None], "base": [23, 23, 23],
-        "share": [20 / 23, 3 / 23, None], "ci_low": [0.679, 0.045, None], "ci_high": [0.955, 0.321, None],
-        "status": ["tabulated", "tabulated", "missing"],
-    }).to_csv(processed / "closed_summary.csv", index=False)
-    pd.DataFrame({
-        "claim_id": ["C1", "C2"], "location": ["Box 3", "p. 4"],
-        "claim": ["63% agree <img src=x onerror=alert(1)>", "23 respondents"],
-        "stated": ["63%", "23"], "recomputed": ["14 of 23 = 60.9%", "23"],
-        "verdict": ["disagrees", "agrees"], "reason": ["14/23 is 60.9%, not 63%", ""],
-    }).to_csv(processed / "audit.csv", index=False)
-    pd.DataFrame({"question_id": ["Q8"] * 3, "response_id": [1, 1, 2], "segment": ["a", "b", "c"],
-                  "cluster": [0, 1, 0], "cluster_label": ["x", "y", "x"],
-                  "codes": ["cost", "cost", ATTACK], "primary_code": ["cost", "cost", ATTACK]}
-                 ).to_csv(processed / "themes_Q8.csv", index=False)
+    pd.DataFrame(
+        {
+            "question_id": ["Q3", "Q3", "Q3"],
+            "option": ["Continuing growth and diversity", ATTACK, "Other"],
+            "count": [20, 3, None],
+            "base": [23, 23, 23],
+            "share": [20 / 23, 3 / 23, None],
+            "ci_low": [0.679, 0.045, None],
+            "ci_high": [0.955, 0.321, None],
+            "status": ["tabulated", "tabulated", "missing"],
+        }
+    ).to_csv(processed / "closed_summary.csv", index=False)
+    pd.DataFrame(
+        {
+            "claim_id": ["C1", "C2"],
+            "location": ["Box 3", "p. 4"],
+            "claim": ["63% agree <img src=x onerror=alert(1)>", "23 respondents"],
+            "stated": ["63%", "23"],
+            "recomputed": ["14 of 23 = 60.9%", "23"],
+            "verdict": ["disagrees", "agrees"],
+            "reason": ["14/23 is 60.9%, not 63%", ""],
+        }
+    ).to_csv(processed / "audit.csv", index=False)
+    pd.DataFrame(
+        {
+            "question_id": ["Q8"] * 3,
+            "response_id": [1, 1, 2],
+            "segment": ["a", "b", "c"],
+            "cluster": [0, 1, 0],
+            "cluster_label": ["x", "y", "x"],
+            "codes": ["cost", "cost", ATTACK],
+            "primary_code": ["cost", "cost", ATTACK],
+        }
+    ).to_csv(processed / "themes_Q8.csv", index=False)
     (reports / "figures" / "Q3 <b>.png").write_bytes(b"\x89PNG")
     page = render.index_html(render.index_context(plan))
     assert ATTACK not in page and "<img src=x" not in page
