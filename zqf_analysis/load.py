@@ -13,6 +13,7 @@ import csv
 import functools
 import io
 import re
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -531,9 +532,26 @@ def _check_answers(
 
 
 def _distinct(column: pd.Series) -> dict[str, int]:
-    """Each distinct cell value and how many rows hold it (one hash pass over the column)."""
+    """Each distinct cell value and how many rows hold it (one hash pass over the column).
+
+    Checking and tabulating an export both need this for every closed column; the answer for an
+    Arrow-backed column is remembered while that (immutable) Arrow data lives, so the second pass
+    over a million rows is free.
+    """
+    data = column.array.__arrow_array__() if isinstance(column.array, pd.arrays.ArrowStringArray) else None
+    if data is not None:
+        remembered = _DISTINCT_SEEN.get(id(data))
+        if remembered is not None and remembered[0]() is data:
+            return remembered[1]
     sizes = column.value_counts(sort=False, dropna=False)
-    return {str(value): int(size) for value, size in zip(sizes.index, sizes.to_numpy(), strict=True)}
+    distinct = {str(value): int(size) for value, size in zip(sizes.index, sizes.to_numpy(), strict=True)}
+    if data is not None:
+        key = id(data)
+        _DISTINCT_SEEN[key] = (weakref.ref(data, lambda _ref: _DISTINCT_SEEN.pop(key, None)), distinct)
+    return distinct
+
+
+_DISTINCT_SEEN: dict[int, tuple[weakref.ref, dict[str, int]]] = {}
 
 
 def _cell_problem(cell: str, question: Question, separator: str) -> str | None:
