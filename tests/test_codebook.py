@@ -1,5 +1,6 @@
 """The coder on a hand-made codebook with known codes, the Q8 codebook against the author's coding."""
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -142,3 +143,108 @@ def test_q8_coder_on_answers_written_apart_from_the_codebook():
     heldout = pd.read_csv(FIXTURES / "challenges_heldout.csv", dtype=str)
     coded = code_answers(heldout, load_codebook(DATASET / "codebooks" / "q8_challenges.yaml"))
     assert (coded["theme"] == coded["code"]).mean() >= 0.85
+
+
+# ------------------------------------------------------ context words, similarity fallback, held-out
+
+
+Q8_CODEBOOK = DATASET / "codebooks" / "q8_challenges.yaml"
+OTHER = {"code": "other", "label": "Other", "definition": "anything else", "indicators": ["dislike*"]}
+
+
+def test_context_words_count_only_where_no_indicator_matched():
+    codebook = parse_codebook(
+        {
+            "codes": [
+                {
+                    "code": "staffing",
+                    "label": "S",
+                    "definition": "d",
+                    "indicators": ["shortage*"],
+                    "context": ["trainer*"],
+                },
+                {"code": "variation", "label": "V", "definition": "d", "indicators": ["differ*"]},
+            ]
+        }
+    )
+    coding = code_answer("Each trainer teaches the course differently", codebook)
+    assert coding.codes == ("variation",)
+    alone = code_answer("We need more trainers", codebook)
+    assert alone.primary == "staffing" and "(trainer*, context, segment 1)" in alone.evidence
+
+
+def test_a_specific_code_comes_before_the_fallback_code_within_a_segment():
+    codebook = parse_codebook({**FRUIT, "codes": [*FRUIT["codes"], OTHER], "fallback": "other"})
+    coding = code_answer("Kids dislike it because it is sour", codebook)
+    assert coding.codes == ("other", "taste") and coding.primary == "taste"
+    # In separate points the first point still decides.
+    assert code_answer("Kids dislike it; sour", codebook).primary == "other"
+
+
+def test_similarity_fallback_names_the_code_and_its_similarity():
+    """No Q8 indicator occurs in this answer; it is closest to limited recognition's description."""
+    coding = code_answer(
+        "A certificate from one institution means nothing at another", load_codebook(Q8_CODEBOOK)
+    )
+    assert coding.primary == "limited_recognition" and coding.review
+    match = re.search(r"similarity (0\.\d\d) to limited_recognition \(segment 1\)", coding.evidence)
+    assert match and float(match.group(1)) >= 0.20
+
+
+def test_below_the_threshold_or_switched_off_the_fallback_code_is_given():
+    codebook = load_codebook(Q8_CODEBOOK)
+    far = code_answer("Difficult to balance work, family and study", codebook)
+    assert far.primary == "other" and re.search(
+        r"best similarity 0\.\d\d to \w+ is below 0\.20", far.evidence
+    )
+    off = parse_codebook({**FRUIT, "similarity_threshold": False})
+    assert off.similarity_threshold is None
+    assert code_answer("The fruit is far too pricey", off).evidence == "no indicator matched"
+    with pytest.raises(DataError, match="similarity_threshold 2"):
+        parse_codebook({**FRUIT, "similarity_threshold": 2}, "bad.yaml")
+
+
+def test_coding_is_the_same_on_a_second_run():
+    heldout = pd.read_csv(FIXTURES / "challenges_heldout4.csv", dtype=str)
+    codebook = load_codebook(Q8_CODEBOOK)
+    pd.testing.assert_frame_equal(code_answers(heldout, codebook), code_answers(heldout, codebook))
+
+
+@pytest.mark.parametrize(
+    "name, answers",
+    [("challenges_heldout2.csv", 56), ("challenges_heldout3.csv", 48), ("challenges_heldout4.csv", 36)],
+)
+def test_q8_coder_on_held_out_sets_of_other_surveys_answers(name, answers):
+    """Invented answers in other African surveys' words, each coded by hand before the coder was run
+    on it (tests/fixtures/themes/README.md). Set 2 then guided new indicators and set 3 the context
+    words, so only set 4 (written after the last change) is an unbiased estimate; chance, the
+    majority class, is under 23% on each."""
+    heldout = pd.read_csv(FIXTURES / name, dtype=str)
+    coded = code_answers(heldout, load_codebook(Q8_CODEBOOK))
+    assert len(coded) == answers
+    assert (coded["theme"] == coded["code"]).mean() >= 0.85
+    assert cohen_kappa_score(coded["code"], coded["theme"]) >= 0.8
+    assert heldout["code"].value_counts().iloc[0] / answers < 0.23
+
+
+@pytest.mark.parametrize(
+    "question, name, response_id, primary",
+    [
+        ("Q2", "q2_definitions.yaml", "1", "short_duration"),  # "Short course"
+        ("Q2", "q2_definitions.yaml", "5", "outside_nqf"),  # "... do not fall on the NQF ..."
+        ("Q2", "q2_definitions.yaml", "14", "stackable"),  # "a series of courses that culminate ..."
+        ("Q13", "q13_good_practices.yaml", "4", "industry_alignment"),  # collaborates with industries
+        ("Q13", "q13_good_practices.yaml", "12", "international_references"),  # European approach
+        ("Q13", "q13_good_practices.yaml", "15", "policy_frameworks"),  # "1. Policy and legal framework"
+        ("Q13", "q13_good_practices.yaml", "17", "quality_assurance"),  # approval of the Senate
+    ],
+)
+def test_q2_and_q13_codebooks_are_found_and_code_answers_as_a_reader_would(
+    question, name, response_id, primary
+):
+    path = find_codebook(DATASET, question)
+    assert path.name == name
+    answers = read_text_table(DATASET / "open_responses.csv")
+    answers = answers[answers["question_id"] == question]
+    coded = code_answers(answers, load_codebook(path)).set_index("response_id")
+    assert coded.at[response_id, "theme"] == primary
