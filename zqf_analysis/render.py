@@ -184,27 +184,36 @@ def _without_scripts(notebook):
     return notebook
 
 
+_EXPORTER = None
+
+
+def _exporter():
+    """One HTML exporter per process: its template is compiled once for both pages of a step."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        avoid_slow_imports()
+        from nbconvert import HTMLExporter
+        from traitlets.config import Config
+
+        config = Config()
+        config.HTMLExporter.embed_images = True
+        config.TagRemovePreprocessor.enabled = True
+        config.TagRemovePreprocessor.remove_cell_tags = ("remove-cell", "remove_cell")
+        config.TagRemovePreprocessor.remove_input_tags = ("remove-input", "remove_input", "hide-input")
+        config.TagRemovePreprocessor.remove_all_outputs_tags = ("remove-output", "remove_output")
+        _EXPORTER = HTMLExporter(
+            config=config,
+            template_name="lab",
+            extra_template_paths=[str(TEMPLATES)],
+            template_file="zqf_notebook.html.j2",
+        )
+    return _EXPORTER
+
+
 def notebook_html(notebook, *, reviewer: bool, header: str = "", title: str | None = None) -> str:
     """The page for an executed notebook: without code and clutter for reviewers, or in full."""
-    avoid_slow_imports()
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
-    config = Config()
-    config.HTMLExporter.exclude_input = reviewer
-    config.HTMLExporter.exclude_input_prompt = reviewer
-    config.HTMLExporter.exclude_output_prompt = reviewer
-    config.HTMLExporter.embed_images = True
-    config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_cell_tags = ("remove-cell", "remove_cell")
-    config.TagRemovePreprocessor.remove_input_tags = ("remove-input", "remove_input", "hide-input")
-    config.TagRemovePreprocessor.remove_all_outputs_tags = ("remove-output", "remove_output")
-    exporter = HTMLExporter(
-        config=config,
-        template_name="lab",
-        extra_template_paths=[str(TEMPLATES)],
-        template_file="zqf_notebook.html.j2",
-    )
+    exporter = _exporter()
+    exporter.exclude_input = exporter.exclude_input_prompt = exporter.exclude_output_prompt = reviewer
     notebook = reviewer_copy(notebook) if reviewer else _without_scripts(notebook)
     if title:
         notebook.metadata["title"] = title
