@@ -129,6 +129,28 @@ def plain_approach(plan: dict, out_root: Path, work: Path, tree: Path) -> dict:
     }
 
 
+def notebook_cell_times(executed: Path) -> dict:
+    """Per notebook run: seconds spent in its cells (papermill's timings) and its slowest cell."""
+    found = {}
+    for path in sorted(executed.glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        timings = [
+            (
+                c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0,
+                i,
+                "".join(c["source"]).strip().splitlines()[0][:60] if "".join(c["source"]).strip() else "",
+            )
+            for i, c in enumerate(cells)
+            if c["cell_type"] == "code"
+        ]
+        slowest = max(timings)
+        found[path.stem] = {
+            "cells_s": round(sum(t[0] for t in timings), 2),
+            "slowest_cell": {"index": slowest[1], "seconds": round(slowest[0], 2), "first_line": slowest[2]},
+        }
+    return found
+
+
 def snapshot(target: Path) -> Path:
     """Copy the working tree's files (tracked or not ignored, times kept) to ``target``, sharing .venv.
 
@@ -172,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         tree = snapshot(scratch / "tree") if args.snapshot else ROOT
         env = {**os.environ, "ZQF_OUTPUT_ROOT": str(scratch / "build"), "PYTHONPATH": str(tree)}
         make = ["make", "--no-print-directory", "report", f"DATASET={args.dataset}"]
+        load_before = [round(x, 2) for x in os.getloadavg()]
         cold = timed(make, env=env, cwd=tree)
         if cold["returncode"]:
             raise SystemExit(f"cold make report failed:\n{cold['stdout']}\n{cold['stderr'][-3000:]}")
@@ -179,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
             m.group(1): float(m.group(2))
             for m in re.finditer(r"^\s+ran\s+(\S+)\s+([\d.]+) s", cold["stdout"], re.M)
         }
+        cells = notebook_cell_times(
+            scratch / "build" / "reports" / Path(args.dataset).resolve().name / "executed"
+        )
         noops = [timed(make, env=env, cwd=tree) for _ in range(args.noop_runs)]
         if any("ran " in n["stdout"] for n in noops):
             raise SystemExit("the no-op rebuild re-ran a notebook:\n" + "\n".join(n["stdout"] for n in noops))
@@ -197,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
+            "load_average_at_start": load_before,
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         },
         "dataset": args.dataset,
@@ -204,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         "cold_build_s": cold["seconds"],
         "cold_build_peak_mb": cold["peak_mb"],
         "cold_steps_s": steps,
+        "cold_cells": cells,
         "noop_rebuild_s": noop_seconds,
         "noop_rebuild_median_s": round(statistics.median(noop_seconds), 3),
         "plain_approach_s": plain["seconds"],
