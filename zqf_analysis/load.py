@@ -130,6 +130,23 @@ def _read_csv_pandas(path: Path, separator: str) -> pd.DataFrame:
 
 #: Bytes read to find the header row before the whole file is handed to Arrow.
 _HEAD_BYTES = 1 << 16
+#: Arrow parses blocks of this size in parallel; each becomes one chunk of every column. Arrow's
+#: 1 MB default cuts a million-row export into ~1,000 chunks a column, whose per-chunk overhead
+#: then dominates every later column operation.
+_BLOCK_BYTES = 1 << 23
+
+
+def _csv_memory_pool() -> pa.MemoryPool | None:
+    """Arrow's jemalloc pool where this pyarrow has one (Linux, macOS wheels), else the default.
+
+    Measured on a million-row export (bench/bench_scale.py): the default mimalloc pool spent about
+    three times as much kernel time returning and re-faulting memory (6 s against 2 s) for the same
+    parse, and the whole load took 11 s against 7 s.
+    """
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        return None
 
 
 def _read_csv_arrow(path: Path, separator: str) -> pd.DataFrame | None:
@@ -152,13 +169,14 @@ def _read_csv_arrow(path: Path, separator: str) -> pd.DataFrame | None:
     try:
         table = pa_csv.read_csv(
             path,
-            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=0),
+            read_options=pa_csv.ReadOptions(column_names=names, block_size=_BLOCK_BYTES),
             parse_options=pa_csv.ParseOptions(delimiter=separator, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
+            memory_pool=_csv_memory_pool(),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
         return None  # not UTF-8, ragged rows, ...: pandas reads it or reports the problem
@@ -414,23 +432,31 @@ def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path) ->
         ids = raw[id_column].astype(str).str.strip()
     else:
         ids = pd.Series([str(i) for i in range(1, len(raw) + 1)], index=raw.index)
-    responses.insert(0, "response_id", ids.to_numpy())
+    responses.insert(0, "response_id", ids.array)
     for column in responses.columns:
         responses[column] = _strip(responses[column].astype(str))
     return responses.reset_index(drop=True)
 
 
+#: Bytes that may begin or end a character Python's str.strip() removes: ASCII whitespace and
+#: controls, and any byte of a non-ASCII character (no-break space, Unicode spaces).
+_MAY_BE_SPACE = np.array([b <= 0x20 or b >= 0x7F for b in range(256)])
+
+
 def _strip(column: pd.Series) -> pd.Series:
-    """``column.str.strip()``, without rewriting a column in which no cell can need it.
+    """``column.str.strip()``, without rewriting a column in which no cell changes.
 
     Stripping copies every string; on a million-row export that copy, not the work, is the cost.
     A cell can only lose whitespace if its first or last byte is ASCII whitespace or control
     (0x00-0x20) or part of a non-ASCII character (0x7f and above, which covers the no-break and
-    other Unicode spaces), so the first and last bytes of the Arrow buffers are checked instead.
+    other Unicode spaces), so those bytes are read from the Arrow buffers and only the cells they
+    flag (an answer ending in "café" is flagged but unchanged) are stripped to decide.
     """
     array = column.array
     if not isinstance(array, pd.arrays.ArrowStringArray):
         return column.str.strip()
+    flagged = []
+    start = 0
     for chunk in array.__arrow_array__().chunks:
         if pa.types.is_large_string(chunk.type):
             offset_type = np.int64
@@ -443,14 +469,18 @@ def _strip(column: pd.Series) -> pd.Series:
         _, offsets, data = chunk.buffers()
         ends = np.frombuffer(offsets, dtype=offset_type)[chunk.offset : chunk.offset + len(chunk) + 1]
         starts, ends = ends[:-1], ends[1:]
-        filled = ends > starts
-        if data is None or not filled.any():
-            continue
-        data = np.frombuffer(data, dtype=np.uint8)
-        edges = np.concatenate([data[starts[filled]], data[ends[filled] - 1]])
-        if ((edges <= 0x20) | (edges >= 0x7F)).any():
-            return column.str.strip()
-    return column
+        if data is not None and data.size:
+            data = np.frombuffer(data, dtype=np.uint8)
+            suspect = _MAY_BE_SPACE[data.take(starts, mode="clip")] | _MAY_BE_SPACE[data.take(ends - 1, mode="clip")]
+            flagged.append(np.flatnonzero(suspect & (ends > starts)) + start)
+        start += len(chunk)
+    flagged = np.concatenate(flagged) if flagged else np.empty(0, dtype=np.int64)
+    if len(flagged) == 0:
+        return column
+    suspects = column.iloc[flagged]
+    if (suspects.str.strip() == suspects).all():
+        return column
+    return column.str.strip()
 
 
 def split_choices(cell: str, options: tuple[str, ...], separator: str) -> list[str]:
