@@ -282,6 +282,8 @@ def test_a_failing_notebook_stops_the_build_and_keeps_the_last_good_pages(notebo
     assert kept.is_file()
     assert "the base is 3" in kept.read_text(encoding="utf-8")
     assert (reports / "02_describe.html").read_bytes() == good
+    executed = (reports / "executed" / "02_describe.ipynb").read_text(encoding="utf-8")
+    assert "confidence 0.95 rows 2" in executed  # the last good run, not deleted
     assert "expected 23" not in (reports / "index.html").read_text(encoding="utf-8")
 
 
