@@ -406,7 +406,8 @@ def _readme_summary(dataset: Path) -> str:
                 break
             continue
         paragraph.append(line.strip())
-    return " ".join(paragraph)[:1200]
+    text = " ".join(paragraph)[:1200]
+    return re.sub(r"\*\*|__|`", "", text)  # Markdown emphasis and code marks; the text stays escaped
 
 
 def index_context(plan: Mapping) -> dict:
