@@ -471,7 +471,8 @@ def _strip(column: pd.Series) -> pd.Series:
         starts, ends = ends[:-1], ends[1:]
         if data is not None and data.size:
             data = np.frombuffer(data, dtype=np.uint8)
-            suspect = _MAY_BE_SPACE[data.take(starts, mode="clip")] | _MAY_BE_SPACE[data.take(ends - 1, mode="clip")]
+            first, last = data.take(starts, mode="clip"), data.take(ends - 1, mode="clip")
+            suspect = _MAY_BE_SPACE[first] | _MAY_BE_SPACE[last]
             flagged.append(np.flatnonzero(suspect & (ends > starts)) + start)
         start += len(chunk)
     flagged = np.concatenate(flagged) if flagged else np.empty(0, dtype=np.int64)
