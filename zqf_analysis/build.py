@@ -284,10 +284,8 @@ def plan_build(
             raise DataError(f"parameter {name} is set by the build (use DATASET / --dataset, --output-root)")
         if not any(name in defaults[nb] for nb in targets):
             known = sorted({p for nb in targets for p in defaults[nb]} - set(BUILD_PARAMETERS))
-            where = f"{scope}.ipynb" if scope else "any notebook"
-            raise DataError(
-                f"unknown parameter {name!r}: {where} has only {', '.join(known) or 'no parameters'}"
-            )
+            where = f"{scope}.ipynb has only" if scope else "no notebook has it; their parameters are"
+            raise DataError(f"unknown parameter {name!r}: {where} {', '.join(known) or 'none'}")
     open_ids = [q.id for q in questionnaire.open]
     for question_id in questions or []:
         if question_id not in open_ids:
