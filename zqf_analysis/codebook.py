@@ -17,6 +17,7 @@ anywhere in the answer, each segment is compared with every code's label, defini
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -198,6 +199,7 @@ def _spelling(word: str) -> str:
     return re.sub(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations|er|ers)$", r"iz\1", word)
 
 
+@functools.lru_cache(maxsize=4096)
 def _pattern(indicator: str) -> tuple[tuple[str, bool], ...]:
     """An indicator as (word, is_prefix) pairs: ``recogni*`` -> (("recogni", True),)."""
     parts = []
