@@ -527,6 +527,7 @@ def _check_answers(
     error counts every failing cell and lists the first few with their file row numbers.
     """
     problems: list[str] = []
+    expected: dict[str, tuple[str, ...]] = {}  # options of each question shown with an unknown option
     total = 0
     duplicated = responses["response_id"].duplicated(keep="first").to_numpy()
     if duplicated.any():
@@ -553,13 +554,18 @@ def _check_answers(
             rows = rows_by_value.setdefault(cell, [])
             if len(rows) < SHOWN_FAILURES:
                 rows.append(row)
-        problems += [
+        shown = [
             f"row {row + first_row}, question {question.id}: {issues[cell]}"
             for cell, rows in rows_by_value.items()
             for row in rows
         ]
+        if any("unknown option" in issues[cell] for cell in rows_by_value):
+            expected[question.id] = question.options
+        problems += shown
     if problems:
-        raise failures_error(problems, path, total=total)
+        # The options are named once per question, not on every line: the message stays short.
+        note = " ".join(f"Options of {qid}: {'; '.join(options)}." for qid, options in expected.items())
+        raise failures_error(problems, path, total=total, note=note)
 
 
 def _distinct(column: pd.Series) -> dict[str, int]:
@@ -588,12 +594,12 @@ _DISTINCT_SEEN: dict[int, tuple[weakref.ref, dict[str, int]]] = {}
 def _cell_problem(cell: str, question: Question, separator: str) -> str | None:
     if question.type == "single":
         if cell not in question.options:
-            return f"unknown option {cell!r}; expected one of: {'; '.join(question.options)}"
+            return f"unknown option {cell!r}"
         return None
     chosen = split_choices(cell, question.options, separator)
     unknown = [c[1:] for c in chosen if c.startswith("?")]
     if unknown:
-        return f"unknown option {unknown[0]!r}; expected options from: {'; '.join(question.options)}"
+        return f"unknown option {unknown[0]!r}"
     if question.max_choices is not None and len(chosen) > question.max_choices:
         return f"{len(chosen)} options chosen, but the question allows at most {question.max_choices}"
     return None

@@ -248,12 +248,15 @@ def _to_data_error(cases: pd.DataFrame, frame: pd.DataFrame, file: str | Path, f
     return failures_error(lines, file)
 
 
-def failures_error(lines: Iterable[str], file: str | Path, total: int | None = None) -> DataError:
-    """One :class:`DataError` for many failures: the count, then the first :data:`SHOWN_FAILURES`."""
+def failures_error(
+    lines: Iterable[str], file: str | Path, total: int | None = None, note: str = ""
+) -> DataError:
+    """One :class:`DataError` for many failures: the count, the first :data:`SHOWN_FAILURES`, then
+    ``note`` (what was expected, said once rather than on every line)."""
     lines = list(dict.fromkeys(lines))
     total = len(lines) if total is None else total
     shown = lines[:SHOWN_FAILURES]
     more = total - len(shown)
     head = "1 problem" if total == 1 else f"{total} problems"
     body = "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
-    return DataError(f"{head}: {body}", file=file)
+    return DataError(f"{head}: {body}" + (f". {note}" if note else ""), file=file)
