@@ -18,7 +18,8 @@ from zqf_analysis.questionnaire import Questionnaire
 
 
 _TABLE_STYLE = (
-    "<style>.zqf-table td, .zqf-table th {text-align: left; vertical-align: top; max-width: 60em}</style>"
+    "<style>table.zqf-table td, table.zqf-table th {text-align: left !important; vertical-align: top; "
+    "max-width: 60em}</style>"
 )
 
 
