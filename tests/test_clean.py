@@ -29,7 +29,10 @@ def tables(raw_dataset):
     [
         ("| don’t know", "I don't know"),
         ("  Short   Courses ", "Short Courses"),
-        ("SOME COMPANIES TO RECOGNISE MICRO CREDENTIALS, EVEN THE GOVERNMENT", "Some companies to recognise micro credentials, even the government"),
+        (
+            "SOME COMPANIES TO RECOGNISE MICRO CREDENTIALS, EVEN THE GOVERNMENT",
+            "Some companies to recognise micro credentials, even the government",
+        ),
         ("NIL", "NIL"),  # one shouted word is not shouting
         ("Write to jane.doe@zaqa.gov.zm today", "Write to [email] today"),
         ("Call 0977 123 456 or +260-211-123456", "Call [phone] or [phone]"),
@@ -46,7 +49,9 @@ def test_non_substantive_answers(answer):
     assert not is_substantive(answer)
 
 
-@pytest.mark.parametrize("answer", ["Recognition", "Funding", "None of the employers value them", "No funding"])
+@pytest.mark.parametrize(
+    "answer", ["Recognition", "Funding", "None of the employers value them", "No funding"]
+)
 def test_substantive_answers(answer):
     assert is_substantive(answer)
 
@@ -54,7 +59,7 @@ def test_substantive_answers(answer):
 def test_real_non_substantive_answers_are_the_four_a_reader_finds(tables):
     answers = tables["open_responses"]
     flagged = answers[~answers["substantive"]]
-    assert list(zip(flagged["question_id"], flagged["response_id"], flagged["text"])) == [
+    assert list(zip(flagged["question_id"], flagged["response_id"], flagged["text"], strict=False)) == [
         ("Q2", "2", "N/A"),
         ("Q2", "8", "| don’t know"),
         ("Q2", "10", "NIL"),
@@ -65,7 +70,9 @@ def test_real_non_substantive_answers_are_the_four_a_reader_finds(tables):
 def test_identical_answers_are_flagged_and_kept(tables):
     answers = tables["open_responses"]
     repeated = answers[answers["duplicate_of"] != ""]
-    assert list(zip(repeated["question_id"], repeated["response_id"], repeated["duplicate_of"])) == [
+    assert list(
+        zip(repeated["question_id"], repeated["response_id"], repeated["duplicate_of"], strict=False)
+    ) == [
         ("Q2", "11", "6"),  # "Short Courses" repeats "Short courses" (case ignored)
         ("Q8", "11", "10"),  # "Training Equipment is inadequate"
         ("Q8", "12", "8"),  # "Recognition"
@@ -87,7 +94,11 @@ def test_institutions_are_normalised_through_the_mapping(tables):
     assert institutions.loc["TEVETA", "institution_type"] == "public_body"
     by_type = tables["institutions"].groupby("institution_type")["submissions"].sum().to_dict()
     assert by_type == {
-        "company": 1, "professional_body": 1, "public_body": 2, "training_institute": 11, "university": 8,
+        "company": 1,
+        "professional_body": 1,
+        "public_body": 2,
+        "training_institute": 11,
+        "university": 8,
     }
     assert (tables["institutions"]["institution_type"] == "university").sum() == 8
 
@@ -95,8 +106,12 @@ def test_institutions_are_normalised_through_the_mapping(tables):
 def test_unmapped_institutions_get_a_default_name_and_no_type():
     printed = pd.DataFrame({"institution": ["eden  university", "NEW BODY OF ZAMBIA"], "submissions": [1, 2]})
     mapping = pd.DataFrame(
-        {"institution": ["eden  university", "Old name"], "canonical_name": ["Eden University", "Old"],
-         "institution_type": ["university", "other"], "note": ["", ""]}
+        {
+            "institution": ["eden  university", "Old name"],
+            "canonical_name": ["Eden University", "Old"],
+            "institution_type": ["university", "other"],
+            "note": ["", ""],
+        }
     )
     cleaned = clean_institutions(printed, mapping)
     assert list(cleaned["canonical_name"]) == ["Eden University", "New Body Of Zambia"]
@@ -115,7 +130,11 @@ def test_missing_counts_stay_empty_with_the_base(tables):
 
 def test_duplicates_are_found_within_a_question_only():
     answers = pd.DataFrame(
-        {"question_id": ["Q2", "Q8", "Q8"], "response_id": ["1", "1", "2"], "text": ["Funding", "Funding", "funding."]}
+        {
+            "question_id": ["Q2", "Q8", "Q8"],
+            "response_id": ["1", "1", "2"],
+            "text": ["Funding", "Funding", "funding."],
+        }
     )
     cleaned = clean_open_responses(answers, ("Q2", "Q8"))
     assert list(cleaned["duplicate_of"]) == ["", "", "1"]
@@ -125,7 +144,7 @@ def test_outputs_are_byte_identical_on_rerun(raw_dataset, tmp_path):
     first = clean_dataset_to(raw_dataset, tmp_path / "a")
     second = clean_dataset_to(raw_dataset, tmp_path / "b")
     assert [p.name for p in first] == ["institutions.csv", "closed_counts.csv", "open_responses.csv"]
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=False):
         assert a.read_bytes() == b.read_bytes()
     mtimes = [p.stat().st_mtime_ns for p in first]
     clean_dataset_to(raw_dataset, tmp_path / "a")

@@ -38,16 +38,21 @@ questions:
     text: Do you agree?
     options: ["Yes", "No"]
 """
-HEADER = "ID,Start time,Completion time,Email,Name,Your institution,What is a micro-credential?,Which outlook do you expect?,Do you agree?"
+HEADER = (
+    "ID,Start time,Completion time,Email,Name,"
+    "Your institution,What is a micro-credential?,Which outlook do you expect?,Do you agree?"
+)
 ROWS = [
-    '1,2025-01-02,2025-01-02,anonymous,,Alpha University,Short course,Growth;Decline;,Yes',
-    '2,2025-01-02,2025-01-02,anonymous,,Beta College,,Growth;,No',
+    "1,2025-01-02,2025-01-02,anonymous,,Alpha University,Short course,Growth;Decline;,Yes",
+    "2,2025-01-02,2025-01-02,anonymous,,Beta College,,Growth;,No",
     '3,2025-01-03,2025-01-03,anonymous,,Alpha University,A badge,"Not certain, we do not have data;",Yes',
-    '4,2025-01-03,2025-01-03,anonymous,,Gamma Ltd,N/A,,Yes',
+    "4,2025-01-03,2025-01-03,anonymous,,Gamma Ltd,N/A,,Yes",
 ]
 
 
-def make_export_dataset(folder: Path, rows=ROWS, header=HEADER, encoding="utf-8", questionnaire=SMALL_QUESTIONNAIRE):
+def make_export_dataset(
+    folder: Path, rows=ROWS, header=HEADER, encoding="utf-8", questionnaire=SMALL_QUESTIONNAIRE
+):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "questionnaire.yaml").write_text(questionnaire, encoding="utf-8")
     text = "\n".join([header, *rows]) + "\n"
@@ -57,7 +62,7 @@ def make_export_dataset(folder: Path, rows=ROWS, header=HEADER, encoding="utf-8"
 
 def tally(data, question_id):
     counts = data.counts[data.counts["question_id"] == question_id]
-    return dict(zip(counts["option"], counts["count"]))
+    return dict(zip(counts["option"], counts["count"], strict=False))
 
 
 # ------------------------------------------------------------------------------ per-respondent exports
@@ -70,8 +75,10 @@ def test_export_is_tabulated_into_the_published_tables(tmp_path):
     assert tally(data, "Q3") == {"Growth": 2, "Not certain, we do not have data": 1, "Decline": 1}
     assert set(data.counts.loc[data.counts["question_id"] == "Q3", "base"]) == {3}
     assert tally(data, "Q4") == {"Yes": 3, "No": 1}
-    assert dict(zip(data.institutions["institution"], data.institutions["submissions"])) == {
-        "Alpha University": 2, "Beta College": 1, "Gamma Ltd": 1,
+    assert dict(zip(data.institutions["institution"], data.institutions["submissions"], strict=False)) == {
+        "Alpha University": 2,
+        "Beta College": 1,
+        "Gamma Ltd": 1,
     }
     q2 = data.open_responses[data.open_responses["question_id"] == "Q2"]
     assert list(q2["response_id"]) == ["1", "3", "4"]  # the blank answer of row 2 is no response
@@ -136,14 +143,21 @@ def test_export_with_unknown_option_names_row_question_and_value(tmp_path):
 
 
 def test_export_with_more_choices_than_allowed(tmp_path):
-    rows = [ROWS[0].replace("Growth;Decline;", '"Growth;Decline;Not certain, we do not have data"'), *ROWS[1:]]
-    with pytest.raises(DataError, match=r"row 2, question Q3: 3 options chosen, but the question allows at most 2"):
+    rows = [
+        ROWS[0].replace("Growth;Decline;", '"Growth;Decline;Not certain, we do not have data"'),
+        *ROWS[1:],
+    ]
+    with pytest.raises(
+        DataError, match=r"row 2, question Q3: 3 options chosen, but the question allows at most 2"
+    ):
         load_dataset(make_export_dataset(tmp_path / "toomany", rows=rows))
 
 
 def test_export_single_choice_with_unknown_answer(tmp_path):
     rows = [*ROWS[:3], ROWS[3].replace(",Yes", ",Maybe")]
-    with pytest.raises(DataError, match=r"row 5, question Q4: unknown option 'Maybe'.*Options of Q4: Yes; No."):
+    with pytest.raises(
+        DataError, match=r"row 5, question Q4: unknown option 'Maybe'.*Options of Q4: Yes; No."
+    ):
         load_dataset(make_export_dataset(tmp_path / "maybe", rows=rows))
 
 
@@ -176,7 +190,9 @@ def test_export_with_only_a_header(tmp_path):
 def test_undecodable_file_names_the_byte(tmp_path):
     folder = make_export_dataset(tmp_path / "binary")
     (folder / "export.csv").write_bytes(HEADER.encode() + b"\n1,\x81\x8d\x90,x\n")
-    with pytest.raises(DataError, match=r"export.csv: cannot decode the file: not UTF-8 .*\(byte 0x81 at offset 131\)"):
+    with pytest.raises(
+        DataError, match=r"export.csv: cannot decode the file: not UTF-8 .*\(byte 0x81 at offset 131\)"
+    ):
         load_dataset(folder)
 
 
@@ -214,7 +230,9 @@ def test_counts_with_an_extra_column(dataset_copy):
 
 def test_counts_with_unknown_question_id(dataset_copy):
     edit_csv(dataset_copy / "counts.csv", "Q3,Other,0", "Q99,Other,0")
-    with pytest.raises(DataError, match=r"counts.csv: .*row 9, column question_id: question_id must be a closed"):
+    with pytest.raises(
+        DataError, match=r"counts.csv: .*row 9, column question_id: question_id must be a closed"
+    ):
         load_dataset(dataset_copy)
 
 
@@ -223,26 +241,35 @@ def test_counts_with_unknown_option(dataset_copy):
     with pytest.raises(DataError) as error:
         load_dataset(dataset_copy)
     message = str(error.value)
-    assert "row 9 (question_id='Q3', option='Otherwise'): option is not one of the question's options" in message
+    assert (
+        "row 9 (question_id='Q3', option='Otherwise'): option is not one of the question's options" in message
+    )
 
 
 @pytest.mark.parametrize("bad", ["-1", "2.5", "many"])
 def test_counts_negative_or_not_whole(dataset_copy, bad):
     edit_csv(dataset_copy / "counts.csv", "Q3,Other,0", f"Q3,Other,{bad}")
-    with pytest.raises(DataError, match=rf"row 9, column count: count must be a whole number .* found '{bad}'"):
+    with pytest.raises(
+        DataError, match=rf"row 9, column count: count must be a whole number .* found '{bad}'"
+    ):
         load_dataset(dataset_copy)
 
 
 def test_count_above_the_number_of_respondents(dataset_copy):
     edit_csv(dataset_copy / "counts.csv", "Q3,Other,0", "Q3,Other,30")
-    with pytest.raises(DataError, match=r"row 9, column count: count cannot exceed the 23 respondents, found '30'"):
+    with pytest.raises(
+        DataError, match=r"row 9, column count: count cannot exceed the 23 respondents, found '30'"
+    ):
         load_dataset(dataset_copy)
 
 
 def test_open_responses_with_duplicate_response_id(dataset_copy):
     edit_csv(dataset_copy / "open_responses.csv", "Q2,2,N/A", "Q2,1,N/A")
-    with pytest.raises(DataError, match=r"open_responses.csv: 1 problem: row 3 \(question_id='Q2', response_id='1'\): "
-                                        r"duplicate response_id within the question"):
+    with pytest.raises(
+        DataError,
+        match=r"open_responses.csv: 1 problem: row 3 \(question_id='Q2', response_id='1'\): "
+        r"duplicate response_id within the question",
+    ):
         load_dataset(dataset_copy)
 
 

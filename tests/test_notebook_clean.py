@@ -44,8 +44,19 @@ def test_01_clean_runs_on_the_synthetic_export(tmp_path):
 def test_clean_command_line_reports_bad_input_and_exits_2(dataset_copy, tmp_path):
     (dataset_copy / "institutions.csv").write_text("institution,submissions,source\n", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "zqf_analysis", "clean", "--dataset", str(dataset_copy), "--output", str(tmp_path / "o")],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "zqf_analysis",
+            "clean",
+            "--dataset",
+            str(dataset_copy),
+            "--output",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 2
     assert "institutions.csv: the file has a header but no data rows" in result.stderr

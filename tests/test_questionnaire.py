@@ -28,9 +28,15 @@ def test_real_questionnaire_options_in_form_order(raw_dataset):
     [
         ({"id": "Q2", "type": "ranking", "text": "x"}, "question Q2: type 'ranking' is not one of"),
         ({"id": "Q2", "type": "multi", "text": "x"}, "question Q2: a multi question needs a list of options"),
-        ({"id": "Q2", "type": "open", "text": "x", "options": ["a"]}, "question Q2: a open question cannot have options"),
+        (
+            {"id": "Q2", "type": "open", "text": "x", "options": ["a"]},
+            "question Q2: a open question cannot have options",
+        ),
         ({"id": "Q2", "type": "multi", "options": ["a", "b", "a"]}, "question Q2: duplicate option 'a'"),
-        ({"id": "Q2", "type": "multi", "options": ["a", "b"], "max_choices": 3}, "max_choices must be a whole number between 1 and 2"),
+        (
+            {"id": "Q2", "type": "multi", "options": ["a", "b"], "max_choices": 3},
+            "max_choices must be a whole number between 1 and 2",
+        ),
         ({"id": "Q1", "type": "open"}, "question Q1: duplicate question id"),
     ],
 )
@@ -50,7 +56,10 @@ def test_broken_yaml_and_bad_encoding(tmp_path):
     path.write_text("questions: [\n", encoding="utf-8")
     with pytest.raises(DataError, match="questionnaire.yaml: not valid YAML"):
         load_questionnaire(path)
-    path.write_bytes(yaml.safe_dump(questionnaire_with({"id": "Q2", "type": "open", "text": "caf\u00e9"}),
-                                    allow_unicode=True).encode("cp1252"))
+    path.write_bytes(
+        yaml.safe_dump(
+            questionnaire_with({"id": "Q2", "type": "open", "text": "caf\u00e9"}), allow_unicode=True
+        ).encode("cp1252")
+    )
     with pytest.raises(DataError, match="questionnaire.yaml: not valid UTF-8"):
         load_questionnaire(path)

@@ -27,7 +27,7 @@ def test_23_submissions_from_19_institutions(data):
 
 def test_the_two_multiple_submitters_are_nipa_and_zasti(data):
     multiple = data.institutions[data.institutions["submissions"] > 1]
-    assert dict(zip(multiple["institution"], multiple["submissions"])) == {
+    assert dict(zip(multiple["institution"], multiple["submissions"], strict=False)) == {
         "NIPA": 4,
         "Zambia Air Services Training Institute": 2,
     }

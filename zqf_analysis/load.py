@@ -301,7 +301,7 @@ def _load_published(
 
 
 def _require_every_option(counts: pd.DataFrame, questionnaire: Questionnaire, file: Path) -> None:
-    present = set(zip(counts["question_id"], counts["option"]))
+    present = set(zip(counts["question_id"], counts["option"], strict=False))
     absent = [(q.id, o) for q in questionnaire.closed for o in q.options if (q.id, o) not in present]
     if absent:
         lines = [f"question {q}: option {o!r} has no row (write it with status 'missing')" for q, o in absent]
@@ -311,7 +311,7 @@ def _require_every_option(counts: pd.DataFrame, questionnaire: Questionnaire, fi
 def order_counts(counts: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
     """Counts sorted by question then by the form's option order (not alphabetically)."""
     position = {(q.id, o): (qi, oi) for qi, q in enumerate(questionnaire.closed) for oi, o in enumerate(q.options)}
-    keys = [position[(q, o)] for q, o in zip(counts["question_id"], counts["option"])]
+    keys = [position[(q, o)] for q, o in zip(counts["question_id"], counts["option"], strict=False)]
     order = sorted(range(len(keys)), key=keys.__getitem__)
     return counts.iloc[order].reset_index(drop=True)
 

@@ -16,7 +16,6 @@ from IPython.display import HTML, display
 from zqf_analysis.load import Dataset
 from zqf_analysis.questionnaire import Questionnaire
 
-
 _TABLE_STYLE = (
     "<style>table.zqf-table td, table.zqf-table th {text-align: left !important; vertical-align: top; "
     "max-width: 60em}</style>"
@@ -79,14 +78,29 @@ def institution_overview(institutions: pd.DataFrame, institution_map: pd.DataFra
     display(table(by_type, caption="Institutions and submissions by type"))
     multiple = institutions[institutions["submissions"] > 1]
     if len(multiple):
-        display(table(multiple[["canonical_name", "submissions"]], caption="Institutions with more than one submission"))
+        display(
+            table(
+                multiple[["canonical_name", "submissions"]],
+                caption="Institutions with more than one submission",
+            )
+        )
     unmapped = institutions[institutions["institution_type"] == "unmapped"]
     if len(unmapped):
-        display(note(f"{len(unmapped)} institution(s) have no row in institution_map.csv and are typed 'unmapped': "
-                     + "; ".join(unmapped["institution"]), kind="warning"))
+        display(
+            note(
+                f"{len(unmapped)} institution(s) have no row in institution_map.csv and are typed 'unmapped': "
+                + "; ".join(unmapped["institution"]),
+                kind="warning",
+            )
+        )
     if institution_map is None:
-        display(note("This dataset has no institution_map.csv: names are only trimmed and de-capitalised, "
-                     "and no institution has a type.", kind="warning"))
+        display(
+            note(
+                "This dataset has no institution_map.csv: names are only trimmed and de-capitalised, "
+                "and no institution has a type.",
+                kind="warning",
+            )
+        )
 
 
 def status_overview(closed_counts: pd.DataFrame, questionnaire: Questionnaire) -> HTML:
@@ -106,14 +120,22 @@ def open_overview(open_responses: pd.DataFrame) -> None:
     summary = (
         open_responses.assign(repeated=open_responses["duplicate_of"].astype(str) != "")
         .groupby("question_id", sort=False)
-        .agg(answers=("response_id", "size"), substantive=("substantive", "sum"), repeated=("repeated", "sum"))
+        .agg(
+            answers=("response_id", "size"), substantive=("substantive", "sum"), repeated=("repeated", "sum")
+        )
         .reset_index()
     )
     display(table(summary, caption="Free-text answers"))
-    flagged = open_responses[(~open_responses["substantive"]) | (open_responses["duplicate_of"].astype(str) != "")]
+    flagged = open_responses[
+        (~open_responses["substantive"]) | (open_responses["duplicate_of"].astype(str) != "")
+    ]
     if len(flagged):
-        display(table(flagged[["question_id", "response_id", "text", "substantive", "duplicate_of"]],
-                      caption="Non-substantive and repeated answers (kept, flagged)"))
+        display(
+            table(
+                flagged[["question_id", "response_id", "text", "substantive", "duplicate_of"]],
+                caption="Non-substantive and repeated answers (kept, flagged)",
+            )
+        )
 
 
 def changed_texts(open_responses: pd.DataFrame) -> HTML:
@@ -121,8 +143,10 @@ def changed_texts(open_responses: pd.DataFrame) -> HTML:
     changed = open_responses[open_responses["text"] != open_responses["clean_text"]]
     if changed.empty:
         return note("Cleaning changed no answer's text.", kind="ok")
-    return table(changed[["question_id", "response_id", "text", "clean_text"]],
-                 caption=f"{len(changed)} answer(s) changed by cleaning")
+    return table(
+        changed[["question_id", "response_id", "text", "clean_text"]],
+        caption=f"{len(changed)} answer(s) changed by cleaning",
+    )
 
 
 def written_files(paths: Iterable[Path]) -> HTML:

@@ -94,7 +94,9 @@ def counts_schema(questionnaire: Questionnaire, respondents: int | None) -> pa.D
         {
             "question_id": pa.Column(
                 str,
-                pa.Check.isin(sorted(closed), error=f"question_id must be a closed question: {sorted(closed)}"),
+                pa.Check.isin(
+                    sorted(closed), error=f"question_id must be a closed question: {sorted(closed)}"
+                ),
             ),
             "option": pa.Column(str),
             "count": pa.Column(str, count_checks, nullable=True),
@@ -106,14 +108,19 @@ def counts_schema(questionnaire: Questionnaire, respondents: int | None) -> pa.D
         checks=[
             pa.Check(
                 lambda df: pd.Series(
-                    [o in closed.get(q, ()) or q not in closed for q, o in zip(df["question_id"], df["option"])],
+                    [
+                        o in closed.get(q, ()) or q not in closed
+                        for q, o in zip(df["question_id"], df["option"], strict=False)
+                    ],
                     index=df.index,
                 ),
                 error="option is not one of the question's options in questionnaire.yaml",
                 name="known_option",
             ),
             pa.Check(
-                lambda df: (df["status"] == "missing") == df["count"].astype("string").str.strip().fillna("").eq(""),
+                lambda df: (
+                    (df["status"] == "missing") == df["count"].astype("string").str.strip().fillna("").eq("")
+                ),
                 error="count must be empty exactly when status is 'missing'",
                 name="missing_has_no_count",
             ),
@@ -139,7 +146,9 @@ def open_responses_schema(questionnaire: Questionnaire) -> pa.DataFrameSchema:
                 str, pa.Check(lambda s: s.str.strip().str.len() > 0, error="response_id must not be empty")
             ),
             "text": pa.Column(
-                str, pa.Check(lambda s: s.str.strip().str.len() > 0, error="text must not be empty"), nullable=False
+                str,
+                pa.Check(lambda s: s.str.strip().str.len() > 0, error="text must not be empty"),
+                nullable=False,
             ),
         },
         checks=[
@@ -177,7 +186,9 @@ def institutions_schema() -> pa.DataFrameSchema:
 def institution_map_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
-            "institution": pa.Column(str, pa.Check(lambda s: ~s.duplicated(), error="institution mapped twice")),
+            "institution": pa.Column(
+                str, pa.Check(lambda s: ~s.duplicated(), error="institution mapped twice")
+            ),
             "canonical_name": pa.Column(
                 str, pa.Check(lambda s: s.str.strip().str.len() > 0, error="canonical_name must not be empty")
             ),
