@@ -193,3 +193,13 @@ def test_write_index_writes_atomically_from_the_plan_file(tmp_path):
     page = render.write_index(plan_file)
     assert page == Path(plan["reports"]) / "index.html" and "SYNTHETIC" in page.read_text(encoding="utf-8")
     assert not [p for p in page.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_readme_summary_drops_markdown_marks_but_keeps_arithmetic(tmp_path):
+    from zqf_analysis.render import _readme_summary
+
+    (tmp_path / "README.md").write_text(
+        "# Title\n\nFrom the report *Survey A* with **bold**, `code` and 2 * 3 = 6.\n\nSecond paragraph.\n",
+        encoding="utf-8",
+    )
+    assert _readme_summary(tmp_path) == "From the report Survey A with bold, code and 2 * 3 = 6."

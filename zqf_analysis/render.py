@@ -407,7 +407,8 @@ def _readme_summary(dataset: Path) -> str:
             continue
         paragraph.append(line.strip())
     text = " ".join(paragraph)[:1200]
-    return re.sub(r"\*\*|__|`", "", text)  # Markdown emphasis and code marks; the text stays escaped
+    # Markdown emphasis (**, __, *word*) and code marks go; the text itself stays escaped on the page.
+    return re.sub(r"\*\*|__|`|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])", "", text)
 
 
 def index_context(plan: Mapping) -> dict:
