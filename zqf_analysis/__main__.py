@@ -46,14 +46,18 @@ def _registrations():
     return registrations
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def run(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen command; bad input is reported on stderr with exit code 2."""
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -825,14 +825,11 @@ def main(argv: list[str] | None = None) -> int:
     Going through ``python -m zqf_analysis`` would also import every other stage's command line (the
     themes stage loads scikit-learn), about a second on every no-op build.
     """
+    from zqf_analysis.__main__ import run  # light: the other stages' commands load only in build_parser
+
     parser = argparse.ArgumentParser(prog="python -m zqf_analysis.build", description=__doc__)
     register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.run(args) or 0)
-    except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run(parser, argv)
 
 
 if __name__ == "__main__":
