@@ -42,7 +42,7 @@ JOBS ?= 2
 report: $(INSTALLED) ## Build the cleaned data and the rendered report for DATASET (incremental, parallel)
 	@rules=$$($(BIN)/python -m zqf_analysis.build build-plan --dataset '$(DATASET)' \
 	  $(if $(PARAMS),--param '$(PARAMS)') $(if $(QUESTIONS),--questions '$(QUESTIONS)')) && \
-	  $(MAKE) --no-print-directory -j$(JOBS) -f "$$rules" $(if $(FORCE),-B)
+	  $(MAKE) --no-print-directory -j$(JOBS) -f "$$rules" $(if $(FORCE),-B ZQF_FORCE=1)
 
 test: $(INSTALLED) ## Run the test suite
 	@$(BIN)/python -m pytest -q

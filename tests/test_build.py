@@ -56,7 +56,13 @@ DESCRIBE = (
     "print('confidence', confidence, 'rows', text.count('\\n'))\n"
     "print('a stray warning', file=sys.stderr)"
 )
-THEMES = "print('themes of', question)"
+THEMES = (
+    "import matplotlib\n"
+    "print('themes of', question, 'in a', 'used' if 'leftover' in globals() else 'fresh', 'namespace')\n"
+    "print('linewidth', matplotlib.rcParams['lines.linewidth'])\n"
+    "leftover = question\n"
+    "matplotlib.rcParams['lines.linewidth'] = 7"
+)
 
 
 @pytest.fixture
@@ -223,6 +229,9 @@ def test_build_produces_every_page_and_reruns_only_what_changed(notebooks, tmp_p
     )  # ... not full
     assert "read_text" not in describe and "read_text" in (reports / "full" / "02_describe.html").read_text()
     assert "themes of Q13" in (reports / "03_themes-Q13.html").read_text(encoding="utf-8")
+    for question in ("Q2", "Q8", "Q13"):  # one kernel, reset between runs: nothing carries over
+        page = (reports / f"03_themes-{question}.html").read_text(encoding="utf-8")
+        assert f"themes of {question} in a fresh namespace" in page and "linewidth 1.5" in page
     index = (reports / "index.html").read_text(encoding="utf-8")
     for step in steps:
         assert f'href="{step}.html"' in index and f'href="full/{step}.html"' in index
@@ -314,6 +323,45 @@ def test_two_builds_from_the_same_inputs_give_identical_tables_and_themes(tmp_pa
         pd.testing.assert_frame_equal(themes[0], themes[1])
 
 
+@pytest.mark.slow
+def test_runs_sharing_a_kernel_give_what_a_fresh_kernel_gives(tmp_path):
+    """The real themes notebook: Q8 run after Q2 in the build's shared kernel gives the same files as
+    Q8 alone in a fresh kernel, and its execution counts start again at 1."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    shutil.copy(ROOT / "notebooks" / "03_themes.ipynb", folder / "03_themes.ipynb")
+    shared = run_build(folder, tmp_path / "shared", "--questions", "Q2,Q8")
+    alone = run_build(folder, tmp_path / "alone", "--questions", "Q8")
+    assert shared.returncode == 0, shared.stderr
+    assert alone.returncode == 0, alone.stderr
+    assert ran(shared) == ["03_themes-Q2", "03_themes-Q8"] and ran(alone) == ["03_themes-Q8"]
+    for name in ("themes_Q8.csv", "themes_Q8_summary.csv"):
+        files = [tmp_path / run / "data/processed/synthetic-export" / name for run in ("shared", "alone")]
+        assert files[0].read_bytes() == files[1].read_bytes()
+    executed = tmp_path / "shared/reports/synthetic-export/executed/03_themes-Q8.ipynb"
+    counts = [c["execution_count"] for c in json.loads(executed.read_text())["cells"] if c["cell_type"] == "code"]
+    assert counts[:3] == [1, 2, 3]
+
+
+def test_a_notebook_may_declare_what_it_needs(notebooks, tmp_path):
+    notebook = notebooks / "02_describe.ipynb"
+    document = json.loads(notebook.read_text())
+    document["metadata"]["zqf"] = {"after": []}  # reads the raw dataset itself: no need to wait
+    notebook.write_text(json.dumps(document))
+    plan = build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path)
+    assert [s.after for s in plan.steps][:3] == [(), (), ("01_clean",)]
+    document["metadata"]["zqf"] = {"after": ["03_themes"]}
+    notebook.write_text(json.dumps(document))
+    with pytest.raises(DataError, match=r"zqf.after names '03_themes', which is not an earlier notebook"):
+        build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path)
+
+
+def test_the_real_notebooks_do_not_wait_for_the_cleaning():
+    """02 and 03 read the raw dataset themselves (and clean it in memory), so they run beside 01."""
+    for name in ("02_describe", "03_themes"):
+        assert build.notebook_after(ROOT / "notebooks" / f"{name}.ipynb") == []
+
+
 def test_step_files_are_rewritten_only_when_they_change(notebooks, tmp_path):
     plan = build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path)
     makefile = build.write_plan(plan)
@@ -327,7 +375,8 @@ def test_step_files_are_rewritten_only_when_they_change(notebooks, tmp_path):
     )
     build.write_plan(changed)
     after = {p.name for p in files if p.stat().st_mtime_ns != before[p]}
-    assert after == {"03_themes-Q2.json", "03_themes-Q8.json", "03_themes-Q13.json"}
-    record = json.loads((makefile.parent / "steps" / "03_themes-Q8.json").read_text())
-    assert record["parameters"]["k"] == 4
+    assert after == {"03_themes.json"}  # one step file per notebook, listing its runs
+    record = json.loads((makefile.parent / "steps" / "03_themes.json").read_text())
+    assert [r["step"] for r in record["runs"]] == ["03_themes-Q2", "03_themes-Q8", "03_themes-Q13"]
+    assert record["runs"][1]["parameters"]["k"] == 4 and record["runs"][1]["parameters"]["question"] == "Q8"
     assert os.path.exists(makefile)

@@ -98,6 +98,8 @@ def test_a_dollar_sign_in_a_label_is_text_not_mathtext():
     figure = plots.question_chart(summary, questionnaire["Q1"])
     svg = plots.figure_bytes(figure, "svg")  # would raise on unbalanced mathtext if '$' were not escaped
     assert svg.startswith(b"<?xml")
+    # SVG keeps text as text: the label is there, escaped as XML, never as markup
+    assert b"&lt;b&gt;free&lt;/b&gt;" in svg and b"<b>" not in svg
     assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == [r"\$5 - \$10", "<b>free</b>"]
 
 

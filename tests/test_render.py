@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -193,6 +194,10 @@ def test_write_index_writes_atomically_from_the_plan_file(tmp_path):
     page = render.write_index(plan_file)
     assert page == Path(plan["reports"]) / "index.html" and "SYNTHETIC" in page.read_text(encoding="utf-8")
     assert not [p for p in page.parent.iterdir() if p.name.endswith(".tmp")]
+    # an ordinary file others may read (a web server, a colleague), not mkstemp's private 0600
+    mask = os.umask(0)
+    os.umask(mask)
+    assert page.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
 def test_readme_summary_drops_markdown_marks_but_keeps_arithmetic(tmp_path):

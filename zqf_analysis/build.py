@@ -60,8 +60,17 @@ class Plan:
     def build_dir(self) -> Path:
         return self.reports / ".build"
 
+    def groups(self) -> list[tuple[Step, ...]]:
+        """The runs of each notebook, in plan order: a notebook run once per question is one group,
+        whose runs share one kernel (one after another) while other notebooks run beside it."""
+        found: dict[Path, list[Step]] = {}
+        for step in self.steps:
+            found.setdefault(step.notebook, []).append(step)
+        return [tuple(group) for group in found.values()]
+
     def step_file(self, step: Step) -> Path:
-        return self.build_dir / "steps" / f"{step.id}.json"
+        """The file Make hands to ``build-step``: one per notebook, listing its runs."""
+        return self.build_dir / "steps" / f"{step.notebook.stem}.json"
 
 
 # -------------------------------------------------------------------------------- parameters
@@ -99,6 +108,25 @@ def notebook_parameters(notebook: str | Path) -> dict:
                                 found[target.id] = None
             return found
     return {}
+
+
+def notebook_after(notebook: str | Path) -> list[str] | None:
+    """The notebooks a notebook declares it needs (``metadata.zqf.after``: their outputs must exist
+    before it runs), or None when it declares nothing and runs after the first-numbered notebooks."""
+    notebook = Path(notebook)
+    try:
+        metadata = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError) as exc:
+        raise DataError(f"not a readable notebook ({exc})", file=notebook) from exc
+    declared = (metadata.get("zqf") or {}).get("after")
+    if declared is None:
+        return None
+    if not isinstance(declared, list) or not all(isinstance(name, str) for name in declared):
+        raise DataError(
+            f"metadata zqf.after must be a list of notebook names such as [\"01_clean\"], got {declared!r}",
+            file=notebook,
+        )
+    return declared
 
 
 def parse_value(text: str) -> object:
@@ -152,6 +180,9 @@ def write_bytes_atomic(target: Path, data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.fchmod(handle, 0o666 & ~mask)  # mkstemp makes 0600; pages are ordinary, shareable files
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.replace(temporary, target)
@@ -297,7 +328,16 @@ def plan_build(
     first = NOTEBOOK_NAME.match(notebooks[0].name).group(1)
     first_ids = []
     steps: list[Step] = []
-    for notebook in notebooks:
+    for position, notebook in enumerate(notebooks):
+        declared = notebook_after(notebook)
+        earlier = {nb.stem for nb in notebooks[:position]}
+        for name in declared or []:
+            if name not in earlier:
+                raise DataError(
+                    f"metadata zqf.after names {name!r}, which is not an earlier notebook; "
+                    f"expected some of: {', '.join(sorted(earlier)) or 'none'}",
+                    file=notebook,
+                )
         params = dict(defaults[notebook])
         given = {n: v for s, n, v in overrides if s in (None, notebook.stem) and n in params}
         values = {
@@ -325,7 +365,10 @@ def plan_build(
                 )
             step_id = notebook.stem if question_id is None else f"{notebook.stem}-{question_id}"
             is_first = NOTEBOOK_NAME.match(notebook.name).group(1) == first
-            after = () if is_first else tuple(first_ids)
+            if declared is not None:
+                after = tuple(s.id for s in steps if s.notebook.stem in declared)
+            else:
+                after = () if is_first else tuple(first_ids)
             # only what differs from the notebook's defaults is injected (dataset and output_root always)
             injected = {
                 k: v for k, v in chosen.items() if k in values or k == "question" or v != params.get(k)
@@ -348,19 +391,20 @@ def plan_build(
 def write_plan(plan: Plan) -> Path:
     """Write the step files, the dataset stamp and ``report.mk``; each only if its content changed."""
     build = plan.build_dir
-    for step in plan.steps:
+    for group in plan.groups():
+        first = group[0]
         record = {
-            "step": step.id,
-            "notebook": str(step.notebook),
-            "parameters": step.parameters,
+            "notebook": str(first.notebook),
+            "runs": [{"step": step.id, "parameters": step.parameters} for step in group],
             "dataset": str(plan.dataset),
             "root": str(plan.root),
             "output_root": str(plan.output_root),
             "reports": str(plan.reports),
             "processed": str(plan.processed),
-            "after": list(step.after),
+            "after": list(first.after),
+            "inputs": [str(p) for p in step_inputs(plan, first)],
         }
-        write_bytes_atomic(plan.step_file(step), _json_bytes(record))
+        write_bytes_atomic(plan.step_file(first), _json_bytes(record))
     write_bytes_atomic(build / "dataset.json", _json_bytes(_dataset_stamp(plan, build / "dataset.json")))
     index = {
         "dataset": str(plan.dataset),
@@ -417,6 +461,16 @@ def step_targets(plan: Plan, step: Step) -> dict[str, Path]:
     }
 
 
+def step_inputs(plan: Plan, step: Step) -> list[Path]:
+    """What a notebook run depends on: the notebook, its step file, the dataset's stamp, the package
+    modules it imports and the output stamps of the runs it comes after (the same for every run of
+    one notebook)."""
+    inputs = [step.notebook, plan.step_file(step), plan.build_dir / "dataset.json"]
+    inputs += [Path(m) for m in step.modules]
+    inputs += [step_targets(plan, s)["outputs"] for s in plan.steps if s.id in step.after]
+    return inputs
+
+
 def makefile_text(plan: Plan) -> str:
     """The Make rules of the build: one rule per notebook run, its rendering, and the index page."""
     sources = render_sources()
@@ -431,21 +485,26 @@ def makefile_text(plan: Plan) -> str:
     ]
     dataset_stamp = _mk(plan.build_dir / "dataset.json")
     pages = []
-    for step in plan.steps:
-        target = step_targets(plan, step)
-        needs = [_mk(step.notebook), _mk(plan.step_file(step)), dataset_stamp, *map(_mk, step.modules)]
-        needs += [_mk(step_targets(plan, s)["outputs"]) for s in plan.steps if s.id in step.after]
+    for group in plan.groups():
+        step_file = _sh(plan.step_file(group[0]))
+        executed = " ".join(_mk(step_targets(plan, step)["executed"]) for step in group)
+        needs = " ".join(map(_mk, step_inputs(plan, group[0])))
+        # the runs of one notebook are one recipe (grouped targets): they share a kernel
         lines += [
-            f"{_mk(target['executed'])}: {' '.join(needs)}",
-            f"\t@{python} -m zqf_analysis.build build-step {_sh(plan.step_file(step))}",
-            # written by the step only when the files it wrote changed: dependents wait on it
-            f"{_mk(target['outputs'])}: {_mk(target['executed'])} ;",
-            f"{_mk(target['reviewer'])} {_mk(target['full'])} &: {_mk(target['executed'])} "
-            f"{' '.join(map(_mk, sources))}",
-            f"\t@{python} -m zqf_analysis.build build-step --render-only {_sh(plan.step_file(step))}",
-            "",
+            f"{executed} {'&:' if len(group) > 1 else ':'} {needs}",
+            f"\t@{python} -m zqf_analysis.build build-step $(if $(ZQF_FORCE),--force) {step_file}",
         ]
-        pages += [_mk(target["reviewer"]), _mk(target["full"])]
+        for step in group:
+            target = step_targets(plan, step)
+            lines += [
+                # written by the step only when the files it wrote changed: dependents wait on it
+                f"{_mk(target['outputs'])}: {_mk(target['executed'])} ;",
+                f"{_mk(target['reviewer'])} {_mk(target['full'])} &: {_mk(target['executed'])} "
+                f"{' '.join(map(_mk, sources))}",
+                f"\t@{python} -m zqf_analysis.build build-step --render-only --run {_sh(step.id)} {step_file}",
+            ]
+            pages += [_mk(target["reviewer"]), _mk(target["full"])]
+        lines.append("")
     index_needs = [*pages, _mk(plan.build_dir / "plan.json"), dataset_stamp, *map(_mk, sources)]
     lines += [
         f"{_mk(plan.reports / 'index.html')}: {' '.join(index_needs)}",
@@ -496,42 +555,159 @@ def _first_line(source: str) -> str:
     return ""
 
 
-def run_step(step_file: str | Path, render_only: bool = False) -> int:
-    """Execute one notebook with papermill and render it twice; print one line with the durations.
+def run_step(
+    step_file: str | Path, render_only: bool = False, run: str | None = None, force: bool = False
+) -> int:
+    """Execute a notebook's runs with papermill and render each twice; one line per run.
+
+    The runs of one notebook (one per question) share a kernel, one after another: between runs the
+    kernel's namespace, execution count, open figures and matplotlib/pandas settings are reset, so
+    each run sees what a fresh kernel would, without paying for a new kernel and its imports. A run is
+    executed only when its executed notebook is missing or older than one of its inputs (or ``force``).
+    With ``render_only``, the run named ``run`` (default: the first) is rendered if its pages are stale.
 
     On failure the executed notebook is kept as ``executed/<step>.failed.ipynb``, the last good
-    notebook and pages stay in place, and the message names the notebook, the cell and the error.
+    notebook and pages stay in place, the message names the notebook, the cell and the error, and the
+    notebook's later runs are not started.
     """
     from zqf_analysis import render
 
     render.avoid_slow_imports()
-    started = time.monotonic()
     record = json.loads(Path(step_file).read_text(encoding="utf-8"))
     plan = _plan_from_record(record)
-    step = Step(record["step"], Path(record["notebook"]), record["parameters"])
-    target = step_targets(plan, step)
-    name = f"{step.id:<16}"
-    if render_only and _pages_current(target):
-        return 0  # rendered together with the run that Make has just finished
-    if not render_only:
-        status = _execute(record, step, target)
-        if status:
-            return status
-    executed_at = time.monotonic()
+    notebook = Path(record["notebook"])
+    runs = [Step(r["step"], notebook, r["parameters"]) for r in record["runs"]]
+    if render_only:
+        chosen = [s for s in runs if s.id == run] if run else runs[:1]
+        if not chosen:
+            raise DataError(f"no run {run!r} in this step file", file=step_file)
+        step = chosen[0]
+        target = step_targets(plan, step)
+        if _pages_current(target):
+            return 0  # rendered together with the run that Make has just finished
+        started = time.monotonic()
+        _render_executed(record, step, target)
+        print(f"  rendered  {step.id:<16} {time.monotonic() - started:5.1f} s", flush=True)
+        return 0
+    inputs = [Path(p) for p in record.get("inputs", [])]
+    stale = [s for s in runs if force or _out_of_date(step_targets(plan, s)["executed"], inputs)]
+    if not stale:
+        return 0
+    kernel_log = Path(record["reports"]) / ".build" / f"{notebook.stem}.kernel.log"
+    with _SharedKernel(record, kernel_log) as kernel:
+        for number, step in enumerate(stale):
+            started = time.monotonic()
+            target = step_targets(plan, step)
+            if number:
+                kernel.reset()
+            status = _execute(record, step, target, kernel)
+            if status:
+                return status
+            executed_at = time.monotonic()
+            _render_executed(record, step, target)
+            done = time.monotonic()
+            print(
+                f"  ran       {step.id:<16} {done - started:5.1f} s  (notebook {executed_at - started:.1f} s, "
+                f"pages {done - executed_at:.1f} s)",
+                flush=True,
+            )
+    return 0
+
+
+def _out_of_date(target: Path, inputs: list[Path]) -> bool:
+    """Make's rule: the target is missing or older than one of its inputs (a missing input counts)."""
+    try:
+        built = target.stat().st_mtime_ns
+    except OSError:
+        return True
+    for path in inputs:
+        try:
+            if path.stat().st_mtime_ns > built:
+                return True
+        except OSError:
+            return True
+    return False
+
+
+def _render_executed(record: dict, step: Step, target: dict) -> None:
     import nbformat
 
     notebook = nbformat.read(target["executed"], as_version=4)
     _render_pages(notebook, record, step, target)
-    done = time.monotonic()
-    if render_only:
-        print(f"  rendered  {name} {done - started:5.1f} s", flush=True)
-    else:
-        print(
-            f"  ran       {name} {done - started:5.1f} s  (notebook {executed_at - started:.1f} s, "
-            f"pages {done - executed_at:.1f} s)",
-            flush=True,
-        )
-    return 0
+
+
+#: Run in a shared kernel between two runs of a notebook: what a fresh kernel would have.
+_RESET_KERNEL = """\
+get_ipython().reset(new_session=True)
+import os as _zqf_os, sys as _zqf_sys, warnings as _zqf_warnings
+_zqf_os.chdir({cwd!r})
+if "matplotlib.pyplot" in _zqf_sys.modules:
+    _zqf_sys.modules["matplotlib.pyplot"].close("all")
+if "matplotlib" in _zqf_sys.modules:
+    _zqf_sys.modules["matplotlib"].rc_file_defaults()
+if "pandas" in _zqf_sys.modules:
+    with _zqf_warnings.catch_warnings():
+        _zqf_warnings.simplefilter("ignore")
+        _zqf_sys.modules["pandas"].reset_option("all")
+del _zqf_os, _zqf_sys, _zqf_warnings
+"""
+
+
+class _SharedKernel:
+    """One kernel for the runs of a notebook: started on first use with its start-up chatter in the
+    kernel log (file descriptor 2 points there meanwhile), shut down at the end."""
+
+    def __init__(self, record: dict, log: Path) -> None:
+        self.record, self.log, self.manager = record, log, None
+
+    def __enter__(self):
+        os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+        os.environ["ZQF_OUTPUT_ROOT"] = self.record["output_root"]
+        os.environ.setdefault("PYTHONHASHSEED", "0")
+        self.redirect = _stderr_to(self.log)
+        self.terminal = self.redirect.__enter__()
+        return self
+
+    def start(self):
+        if self.manager is None:
+            from jupyter_client.manager import KernelManager
+
+            self.manager = KernelManager(kernel_name=KERNEL)
+            self.manager.start_kernel(cwd=self.record["root"])
+        return self.manager
+
+    def reset(self) -> None:
+        """Clear the namespace and settings the previous run left; a kernel that died is replaced."""
+        if self.manager is None:
+            return
+        if not self.manager.is_alive():
+            self._shutdown()
+            return
+        client = self.manager.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=60)
+            reply = client.execute_interactive(
+                _RESET_KERNEL.format(cwd=self.record["root"]), silent=True, timeout=60, output_hook=lambda m: None
+            )
+            if reply["content"].get("status") != "ok":
+                self._shutdown()  # the next run starts a fresh kernel rather than a half-reset one
+        finally:
+            client.stop_channels()
+
+    def _shutdown(self) -> None:
+        if self.manager is not None:
+            try:
+                self.manager.shutdown_kernel(now=not self.manager.is_alive())
+            except Exception:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
+                pass
+            self.manager = None
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self._shutdown()
+        finally:
+            self.redirect.__exit__(*exc)
 
 
 def render_sources() -> list[Path]:
@@ -562,7 +738,7 @@ def _plan_from_record(record: dict) -> Plan:
     )
 
 
-def _execute(record: dict, step: Step, target: dict) -> int:
+def _execute(record: dict, step: Step, target: dict, kernel: _SharedKernel) -> int:
     import logging
 
     import papermill
@@ -575,10 +751,6 @@ def _execute(record: dict, step: Step, target: dict) -> int:
     executed.parent.mkdir(parents=True, exist_ok=True)
     running = executed.with_name(f".{step.id}.running.ipynb")
     failed = executed.with_name(f"{step.id}.failed.ipynb")
-    kernel_log = Path(record["reports"]) / ".build" / f"{step.id}.kernel.log"
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    os.environ["ZQF_OUTPUT_ROOT"] = record["output_root"]
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     before = _snapshot(*_output_folders(record))
     root = Path(record["root"])
     effective = {**notebook_parameters(step.notebook), **step.parameters}  # what the notebook ran with
@@ -589,26 +761,24 @@ def _execute(record: dict, step: Step, target: dict) -> int:
         root,
         shown_dataset=_relative(Path(record["dataset"]), root),
     )
-
-    terminal = sys.stderr
+    terminal = kernel.terminal
     try:
-        # the kernel inherits file descriptor 2: its start-up chatter goes to a log, not the terminal
-        with _stderr_to(kernel_log) as terminal:
-            papermill.execute_notebook(
-                str(step.notebook),
-                str(running),
-                parameters=step.parameters,
-                kernel_name=KERNEL,
-                cwd=record["root"],
-                progress_bar=terminal.isatty() and {"file": terminal, "leave": False, "desc": step.id},
-                log_output=False,
-                request_save_on_cell_execute=False,  # saved once at the end (or on failure)
-                report_mode=False,
-            )
+        papermill.execute_notebook(
+            str(step.notebook),
+            str(running),
+            parameters=step.parameters,
+            kernel_name=KERNEL,
+            km=kernel.start(),
+            cwd=record["root"],
+            progress_bar=terminal.isatty() and {"file": terminal, "leave": False, "desc": step.id},
+            log_output=False,
+            request_save_on_cell_execute=False,  # saved once at the end (or on failure)
+            report_mode=False,
+        )
     except PapermillExecutionError as error:
         os.replace(running, failed)
         print(
-            f"error: notebook {_relative(step.notebook, Path(record['root']))} ({step.id}) failed at cell "
+            f"error: notebook {_relative(step.notebook, root)} ({step.id}) failed at cell "
             f"{_source_cell_index(failed, error.cell_index)} (execution count {error.exec_count}): "
             f"{_first_line(error.source)!r}\n"
             f"  {error.ename}: {error.evalue}\n"
@@ -621,8 +791,8 @@ def _execute(record: dict, step: Step, target: dict) -> int:
         if running.exists():
             os.replace(running, failed)
         print(
-            f"error: notebook {_relative(step.notebook, Path(record['root']))} ({step.id}) could not run: "
-            f"{type(error).__name__}: {error}\n  kernel log: {kernel_log}",
+            f"error: notebook {_relative(step.notebook, root)} ({step.id}) could not run: "
+            f"{type(error).__name__}: {error}\n  kernel log: {kernel.log}",
             file=sys.stderr,
             flush=True,
         )
@@ -728,7 +898,8 @@ def _notebook_title(notebook) -> str:
 def run_make(makefile: Path, jobs: int, force: bool = False) -> int:
     """Run the generated rules with ``jobs`` notebooks at a time; Make's exit status is the build's."""
     environment = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    command = ["make", "--no-print-directory", f"-j{jobs}", "-f", str(makefile)] + (["-B"] if force else [])
+    command = ["make", "--no-print-directory", f"-j{jobs}", "-f", str(makefile)]
+    command += ["-B", "ZQF_FORCE=1"] if force else []
     return subprocess.run(command, env=environment).returncode
 
 
@@ -757,7 +928,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_step(args: argparse.Namespace) -> int:
-    return run_step(args.step_file, render_only=args.render_only)
+    return run_step(args.step_file, render_only=args.render_only, run=args.run_id, force=args.force)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
@@ -808,10 +979,12 @@ def register(subparsers) -> None:
     plan.set_defaults(run=_cmd_plan)
 
     step = subparsers.add_parser(
-        "build-step", help="execute one planned notebook and render it (used by Make)"
+        "build-step", help="execute a planned notebook's runs and render them (used by Make)"
     )
     step.add_argument("step_file")
-    step.add_argument("--render-only", action="store_true", help="only render the executed notebook again")
+    step.add_argument("--render-only", action="store_true", help="only render an executed notebook again")
+    step.add_argument("--run", dest="run_id", help="with --render-only: the run to render (e.g. 03_themes-Q8)")
+    step.add_argument("--force", action="store_true", help="execute every run, even those up to date")
     step.set_defaults(run=_cmd_step)
 
     index = subparsers.add_parser("build-index", help="write the report's index.html (used by Make)")

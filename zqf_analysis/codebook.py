@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 
 from zqf_analysis.errors import DataError
+from zqf_analysis.questionnaire import safe_load_yaml
 from zqf_analysis.segment import is_substantive, normalise_text, split_segments
 
 UNCODED = "uncoded"
@@ -89,7 +90,7 @@ def load_codebook(path: str | Path) -> Codebook:
     if not path.is_file():
         raise DataError("codebook file not found", file=path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = safe_load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise DataError(f"not valid YAML: {exc}", file=path) from None
     return parse_codebook(document, path)

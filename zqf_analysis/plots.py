@@ -22,10 +22,11 @@ from zqf_analysis.io import write_bytes_atomic
 from zqf_analysis.questionnaire import Question
 
 #: Settings under which every figure is drawn and saved: fixed fonts and an SVG id salt, so a rerun
-#: writes the same bytes.
+#: writes the same bytes. SVG text stays text (searchable, editable, and about a third quicker to
+#: write than glyph outlines); matplotlib escapes it as XML.
 STYLE = {
     "svg.hashsalt": "zqf-analysis",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.spines.top": False,
@@ -248,14 +249,25 @@ def types_chart(by_type: pd.DataFrame) -> Figure:
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """The figure rendered as ``png`` or ``svg`` bytes with no date or version-dependent metadata."""
     buffer = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    if fmt == "png":  # light zlib compression: a few percent larger, several times quicker to write
+        options = {"metadata": {"Software": None}, "dpi": 150, "pil_kwargs": {"compress_level": 1}}
+    else:
+        options = {"metadata": {"Date": None}, "dpi": "figure"}
     with matplotlib.rc_context(STYLE):
-        fig.savefig(buffer, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else "figure")
+        fig.savefig(buffer, format=fmt, **options)
     return buffer.getvalue()
 
 
 def save_figure(fig: Figure, folder: str | Path, stem: str) -> list[Path]:
     """Write ``<stem>.png`` and ``<stem>.svg`` into ``folder`` atomically; both are rendered before
-    either is written, and unchanged files keep their bytes."""
-    rendered = {fmt: figure_bytes(fig, fmt) for fmt in ("png", "svg")}
+    either is written, and unchanged files keep their bytes.
+
+    The constrained layout is worked out once, for the PNG; the SVG reuses it (same positions)."""
+    rendered = {"png": figure_bytes(fig, "png")}
+    engine = fig.get_layout_engine()
+    fig.set_layout_engine("none")
+    try:
+        rendered["svg"] = figure_bytes(fig, "svg")
+    finally:
+        fig.set_layout_engine(engine)
     return [write_bytes_atomic(Path(folder) / f"{stem}.{fmt}", data) for fmt, data in rendered.items()]

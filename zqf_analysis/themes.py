@@ -623,9 +623,14 @@ def _wrap(text: str, width: int = 40) -> str:
 
 def save_figure(figure, target: Path) -> Path:
     """Save ``figure`` atomically as PNG or SVG (by suffix) without dates, so reruns give equal bytes."""
-    metadata = {"Software": None} if target.suffix == ".png" else {"Date": None, "Creator": None}
-    with atomic_path(target) as temporary:
-        figure.savefig(temporary, format=target.suffix.lstrip("."), dpi=150, metadata=metadata)
+    import matplotlib
+
+    if target.suffix == ".png":
+        options = {"metadata": {"Software": None}, "pil_kwargs": {"compress_level": 1}}
+    else:
+        options = {"metadata": {"Date": None, "Creator": None}}
+    with atomic_path(target) as temporary, matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(temporary, format=target.suffix.lstrip("."), dpi=150, **options)
     return target
 
 
