@@ -288,7 +288,8 @@ def plan_build(
     anything runs if a name is unknown or a value cannot work.
 
     Notebooks are ``NN_name.ipynb`` in ``notebooks_dir``; the lowest-numbered ones (the cleaning) come
-    first and every other notebook runs after them, independently of each other. A notebook with a
+    first and every other notebook runs after them, independently of each other, unless it declares
+    what it needs in its metadata (``"zqf": {"after": [...]}``, see :func:`notebook_after`). A notebook with a
     ``question`` parameter runs once for each open question of the questionnaire (or ``questions``).
     """
     from zqf_analysis.questionnaire import load_questionnaire
