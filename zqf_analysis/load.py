@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from zqf_analysis.errors import DataError
@@ -151,6 +152,19 @@ def _csv_memory_pool() -> pa.MemoryPool | None:
 
 def _read_csv_arrow(path: Path, separator: str) -> pd.DataFrame | None:
     """The CSV parsed by Arrow with every column as text, or None when pandas must decide."""
+    header = _csv_header(path, separator)
+    if header is None:
+        return None
+    table = _read_csv_arrow_table(path, separator, header)
+    if table is None:
+        return None
+    return table.rename_columns(header).to_pandas()
+
+
+def _csv_header(path: Path, separator: str) -> list[str] | None:
+    """The header row as Python's csv module reads it, or None when Arrow should not read the file:
+    a separator Arrow cannot take, a bad byte, an empty file, or unnamed or repeated columns (pandas
+    names those: Unnamed: 3, X.1)."""
     if len(separator) != 1:
         return None
     with open(path, "rb") as handle:
@@ -164,15 +178,32 @@ def _read_csv_arrow(path: Path, separator: str) -> pd.DataFrame | None:
     records = csv.reader(io.StringIO(head_text), delimiter=separator)
     header = next((record for record in records if record), None)
     if not header or any(not name.strip() for name in header) or len(set(header)) < len(header):
-        return None  # empty file, unnamed or repeated columns: pandas names them (Unnamed: 3, X.1)
+        return None
+    return header
+
+
+def _read_csv_arrow_table(
+    path: Path, separator: str, header: list[str], column_types: dict[int, pa.DataType] | None = None
+) -> pa.Table | None:
+    """The data rows parsed by Arrow, or None when pandas must decide (not UTF-8, ragged rows, a
+    header Arrow reads differently from Python's csv module).
+
+    ``column_types`` maps the positions of the columns wanted to their Arrow type (``pa.string()``,
+    or a string dictionary, which Arrow builds while parsing and so never holds the repeated text);
+    the others are parsed (every row must still have the header's width) but not kept. Without it,
+    every column is kept as text. Columns are named ``c0``, ``c1``... by position.
+    """
     names = [f"c{i}" for i in range(len(header))]
+    if column_types is None:
+        column_types = dict.fromkeys(range(len(header)), pa.string())
     try:
         table = pa_csv.read_csv(
             path,
             read_options=pa_csv.ReadOptions(column_names=names, block_size=_BLOCK_BYTES),
             parse_options=pa_csv.ParseOptions(delimiter=separator, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types={names[i]: kind for i, kind in column_types.items()},
+                include_columns=[names[i] for i in sorted(column_types)],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -180,9 +211,9 @@ def _read_csv_arrow(path: Path, separator: str) -> pd.DataFrame | None:
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
         return None  # not UTF-8, ragged rows, ...: pandas reads it or reports the problem
-    if table.num_rows == 0 or [table.column(i)[0].as_py() for i in range(len(names))] != header:
+    if table.num_rows == 0 or any(table.column(names[i])[0].as_py() != header[i] for i in column_types):
         return None  # the header did not parse as Python's csv module read it: let pandas decide
-    return table.slice(1).rename_columns(header).to_pandas()
+    return table.slice(1)
 
 
 def read_csv_table(path: str | Path, table: str, *, optional: bool = False) -> pd.DataFrame | None:
@@ -327,19 +358,27 @@ def read_export(
 ) -> pd.DataFrame:
     """Read a per-respondent export and check every cell against the questionnaire.
 
-    Returns one row per submission with a ``response_id`` column and one column per question id
-    (multi-select cells stay joined by ``separator``; they are split by :func:`tabulate_export`).
+    Returns one row per submission with a ``response_id`` column and one column per question id,
+    every cell stripped of surrounding whitespace. The answers that get tabulated (closed questions
+    and the institution) are pandas categoricals with the distinct answers, sorted, as categories,
+    exactly ``column.astype("category")`` of the text: a million rows hold each long option label
+    once instead of a million times, and counting them is counting integer codes. Multi-select
+    cells stay joined by ``separator`` (:func:`tabulate_export` splits them); the response id and
+    open answers stay text.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError("export file not found", file=path)
+    responses = None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raw, header_row = _read_xlsx(path, questionnaire, sheet)
     elif path.suffix.lower() in (".csv", ".txt"):
-        raw, header_row = read_text_table(path), 1
+        responses, header_row = _read_export_csv_arrow(path, questionnaire), 1
+        raw = read_text_table(path) if responses is None else None
     else:
         raise DataError(f"unsupported export format {path.suffix!r}; expected .csv or .xlsx", file=path)
-    responses = _map_columns(raw, questionnaire, path)
+    if responses is None:
+        responses = _map_columns(raw, questionnaire, path)
     _check_answers(responses, questionnaire, path, separator, first_row=header_row + 1)
     return responses
 
@@ -397,14 +436,15 @@ def _headers_for(question: Question) -> list[str]:
     return headers
 
 
-def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path) -> pd.DataFrame:
-    """Rename the export's columns to question ids; extra or missing columns are an error."""
+def _column_plan(columns: list[str], questionnaire: Questionnaire, path: Path) -> tuple[dict[str, str], str | None]:
+    """Which export column holds each question (column -> question id, in the file's order) and which
+    holds the response id (or None); extra or missing columns are an error."""
     by_header = {_normal(h): q.id for q in questionnaire.questions for h in _headers_for(q)}
     metadata = {_normal(c) for c in FORM_METADATA_COLUMNS}
     rename: dict[str, str] = {}
     extra: list[str] = []
     id_column = None
-    for column in raw.columns:
+    for column in columns:
         key = _normal(column)
         if key in by_header:
             if by_header[key] in rename.values():
@@ -426,6 +466,22 @@ def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path) ->
             f"wording in questionnaire.yaml) plus form metadata ({', '.join(FORM_METADATA_COLUMNS)})",
             file=path,
         )
+    return rename, id_column
+
+
+def _tabulated_ids(questionnaire: Questionnaire) -> set[str]:
+    """Question ids whose answers are counted (closed questions and the institution): stored as
+    categoricals. Open answers are only kept, so they stay text."""
+    ids = {q.id for q in questionnaire.closed}
+    if questionnaire.institution is not None:
+        ids.add(questionnaire.institution.id)
+    return ids
+
+
+def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path) -> pd.DataFrame:
+    """Rename the export's columns to question ids (extra or missing columns are an error), strip
+    every cell, and store the tabulated answers as categoricals (see :func:`read_export`)."""
+    rename, id_column = _column_plan(list(raw.columns), questionnaire, path)
     responses = raw[list(rename)].rename(columns=rename)
     responses = responses[[q.id for q in questionnaire.questions]]
     if id_column is not None:
@@ -433,9 +489,82 @@ def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path) ->
     else:
         ids = pd.Series([str(i) for i in range(1, len(raw) + 1)], index=raw.index)
     responses.insert(0, "response_id", ids.array)
+    tabulated = _tabulated_ids(questionnaire)
     for column in responses.columns:
         responses[column] = _strip(responses[column].astype(str))
+        if column in tabulated:
+            codes, uniques = pd.factorize(responses[column], sort=False)
+            responses[column] = _categorical(codes, pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
     return responses.reset_index(drop=True)
+
+
+def _read_export_csv_arrow(path: Path, questionnaire: Questionnaire) -> pd.DataFrame | None:
+    """The responses of a CSV export read by Arrow, keeping only the columns it needs, or None when
+    the plain route (:func:`read_text_table` then :func:`_map_columns`) must read the file or report
+    its problem.
+
+    The tabulated answers are dictionary-encoded while parsing (each distinct cell text is held once);
+    form metadata columns are parsed but never converted. The result equals the plain route's.
+    """
+    header = _csv_header(path, ",")
+    if header is None:
+        return None
+    columns = [name.strip() for name in header]
+    try:
+        rename, id_column = _column_plan(columns, questionnaire, path)
+    except DataError:
+        return None  # the plain route reports it, after its own checks (empty file, no data rows)
+    position = {name: i for i, name in enumerate(columns)}
+    tabulated = _tabulated_ids(questionnaire)
+    dictionary = pa.dictionary(pa.int32(), pa.string())
+    types = {position[column]: dictionary if qid in tabulated else pa.string() for column, qid in rename.items()}
+    if id_column is not None:
+        types[position[id_column]] = pa.string()
+    table = _read_csv_arrow_table(path, ",", header, types)
+    if table is None or table.num_rows == 0:
+        return None
+    by_question = {qid: f"c{position[column]}" for column, qid in rename.items()}
+    text_names = [by_question[q.id] for q in questionnaire.questions if q.id not in tabulated]
+    if id_column is not None:
+        text_names.append(f"c{position[id_column]}")
+    text = table.select(text_names).to_pandas() if text_names else None
+    data: dict[str, object] = {}
+    if id_column is not None:
+        data["response_id"] = _strip(text[f"c{position[id_column]}"]).array
+    else:
+        numbers = pa.array(np.arange(1, table.num_rows + 1)).cast(pa.string())
+        data["response_id"] = pd.Series(numbers.to_pandas(), copy=False).array
+    for question in questionnaire.questions:
+        name = by_question[question.id]
+        if question.id in tabulated:
+            column = table.column(name).unify_dictionaries()
+            codes = (
+                np.concatenate([chunk.indices.to_numpy() for chunk in column.chunks])
+                if column.num_chunks
+                else np.empty(0, dtype=np.int32)
+            )
+            values = column.chunk(0).dictionary if column.num_chunks else pa.array([], type=pa.string())
+            data[question.id] = _categorical(codes, values)
+        else:
+            data[question.id] = _strip(text[name]).array
+    return pd.DataFrame(data)
+
+
+def _categorical(codes: np.ndarray, values: pa.Array) -> pd.Categorical:
+    """The cells ``values[codes]``, stripped, as a categorical whose categories are the distinct
+    stripped cells sorted: the same as ``pd.Series(cells).str.strip().astype("category")``, built
+    from the few distinct values instead of the many cells.
+
+    Values no code points to (the header row's text, which Arrow parsed as a cell) are dropped, and
+    values that only differ by surrounding whitespace become one category.
+    """
+    stripped = pc.utf8_trim_whitespace(values)
+    used = np.bincount(codes, minlength=len(values)) > 0 if len(codes) else np.zeros(len(values), dtype=bool)
+    kept = pc.filter(stripped, pa.array(used))
+    categories = pd.Index(pd.Series(kept.to_pandas(), copy=False).unique(), dtype="str").sort_values()
+    lookup = categories.get_indexer(pd.Index(pd.Series(stripped.to_pandas(), copy=False), dtype="str"))
+    dtype = pd.CategoricalDtype(categories, ordered=False)
+    return pd.Categorical.from_codes(lookup[codes], dtype=dtype)
 
 
 #: Bytes that may begin or end a character Python's str.strip() removes: ASCII whitespace and
@@ -499,23 +628,37 @@ def split_choices(cell: str, options: tuple[str, ...], separator: str) -> list[s
     return list(_split_choices(cell, tuple(options), separator))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 18)
 def _split_choices(cell: str, options: tuple[str, ...], separator: str) -> tuple[str, ...]:
     # Cached: validation and tabulation both split each distinct cell, and a big export repeats them.
+    whole, splitter, labels = _choice_patterns(options, separator)
     rest = cell.strip()
-    chosen: list[str] = []
-    for option in sorted((o for o in options if separator.strip() in o), key=len, reverse=True):
-        pattern = rf"(?:^|{re.escape(separator)}){re.escape(option)}(?={re.escape(separator)}|$)"
-        if re.search(pattern, rest):
-            chosen.append(option)
-            rest = re.sub(pattern, separator, rest, count=1)
-    for piece in rest.split(separator.strip() or separator):
+    known: set[str] = set()
+    unknown: list[str] = []
+    for option, pattern in whole:
+        if pattern.search(rest):
+            known.add(option)
+            rest = pattern.sub(separator, rest, count=1)
+    for piece in rest.split(splitter):
         piece = piece.strip()
-        if piece:
-            chosen.append(piece if piece in options else f"?{piece}")
-    known = [o for o in options if o in chosen]
-    unknown = [c for c in chosen if c.startswith("?")]
-    return tuple(known + unknown)
+        if piece in labels:
+            known.add(piece)
+        elif piece:
+            unknown.append(f"?{piece}")
+    return tuple([o for o in options if o in known] + unknown)
+
+
+@functools.lru_cache(maxsize=256)
+def _choice_patterns(
+    options: tuple[str, ...], separator: str
+) -> tuple[tuple[tuple[str, re.Pattern], ...], str, frozenset[str]]:
+    """The options whose label contains the separator, longest first, each with the pattern that finds
+    it whole between separators; what to split the rest on; the set of labels. Built once per question,
+    not once per cell."""
+    joined = sorted((o for o in options if separator.strip() in o), key=len, reverse=True)
+    sep = re.escape(separator)
+    whole = tuple((o, re.compile(rf"(?:^|{sep}){re.escape(o)}(?={sep}|$)")) for o in joined)
+    return whole, separator.strip() or separator, frozenset(options)
 
 
 def _check_answers(
@@ -571,10 +714,15 @@ def _check_answers(
 def _distinct(column: pd.Series) -> dict[str, int]:
     """Each distinct cell value and how many rows hold it (one hash pass over the column).
 
-    Checking and tabulating an export both need this for every closed column; the answer for an
-    Arrow-backed column is remembered while that (immutable) Arrow data lives, so the second pass
-    over a million rows is free.
+    A categorical column (as :func:`read_export` returns the closed answers) is counted from its
+    integer codes. For a text column the answer is remembered while its (immutable) Arrow data
+    lives, since checking and tabulating an export both need it for every closed column.
     """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        categories = column.cat.categories
+        sizes = np.bincount(codes[codes >= 0], minlength=len(categories))
+        return {str(value): size for value, size in zip(categories.tolist(), sizes.tolist(), strict=True) if size}
     data = column.array.__arrow_array__() if isinstance(column.array, pd.arrays.ArrowStringArray) else None
     if data is not None:
         remembered = _DISTINCT_SEEN.get(id(data))
@@ -680,3 +828,4 @@ def tabulate_export(responses: pd.DataFrame, questionnaire: Questionnaire, separ
         "open_responses": open_responses.reset_index(drop=True),
         "institutions": institutions.reset_index(drop=True),
     }
+
