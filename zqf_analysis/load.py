@@ -672,7 +672,7 @@ def _check_answers(
     problems: list[str] = []
     expected: dict[str, tuple[str, ...]] = {}  # options of each question shown with an unknown option
     total = 0
-    duplicated = responses["response_id"].duplicated(keep="first").to_numpy()
+    duplicated = _duplicated(responses["response_id"])
     if duplicated.any():
         rows = np.flatnonzero(duplicated) + first_row
         total += len(rows)
@@ -709,6 +709,22 @@ def _check_answers(
         # The options are named once per question, not on every line: the message stays short.
         note = " ".join(f"Options of {qid}: {'; '.join(options)}." for qid, options in expected.items())
         raise failures_error(problems, path, total=total, note=note)
+
+
+def _duplicated(ids: pd.Series) -> np.ndarray:
+    """``ids.duplicated(keep="first")`` as an array. Ids that read as strictly increasing integers
+    (Forms numbers its submissions 1, 2, 3...) are distinct, since equal texts read as equal numbers,
+    so the usual export is cleared without hashing a million strings; anything else is hashed."""
+    if isinstance(ids.array, pd.arrays.ArrowStringArray) and len(ids) > 1:
+        try:
+            numbers = pc.cast(ids.array.__arrow_array__(), pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            numbers = None
+        if numbers is not None and numbers.null_count == 0:
+            values = numbers.to_numpy()
+            if bool(np.all(values[1:] > values[:-1])):
+                return np.zeros(len(ids), dtype=bool)
+    return ids.duplicated(keep="first").to_numpy()
 
 
 def _distinct(column: pd.Series) -> dict[str, int]:
@@ -789,23 +805,9 @@ def tabulate_export(responses: pd.DataFrame, questionnaire: Questionnaire, separ
     counts = pd.DataFrame(rows, columns=["question_id", "option", "count", "status", "source", "base"])
     counts["count"] = counts["count"].astype("Int64")
 
-    open_rows = []
-    for question in questionnaire.open:
-        answered = (responses[question.id] != "").to_numpy()
-        open_rows.append(
-            pd.DataFrame(
-                {
-                    "question_id": question.id,
-                    "response_id": responses["response_id"][answered],
-                    "text": responses[question.id][answered],
-                }
-            )
-        )
-    open_responses = (
-        pd.concat(open_rows, ignore_index=True)
-        if open_rows
-        else pd.DataFrame(columns=["question_id", "response_id", "text"])
-    )
+    open_ids = [q.id for q in questionnaire.open]
+    arrow_text = all(isinstance(responses[c].array, pd.arrays.ArrowStringArray) for c in ["response_id", *open_ids])
+    open_responses = (_open_answers_arrow if arrow_text and open_ids else _open_answers)(responses, open_ids)
 
     institution = questionnaire.institution
     if institution is not None:
@@ -829,3 +831,42 @@ def tabulate_export(responses: pd.DataFrame, questionnaire: Questionnaire, separ
         "institutions": institutions.reset_index(drop=True),
     }
 
+
+def _open_answers(responses: pd.DataFrame, open_ids: list[str]) -> pd.DataFrame:
+    """The answered (non-empty) cells of the open questions: question_id, response_id, text, question
+    by question in row order."""
+    frames = []
+    for qid in open_ids:
+        answered = (responses[qid] != "").to_numpy()
+        frames.append(
+            pd.DataFrame(
+                {"question_id": qid, "response_id": responses["response_id"][answered], "text": responses[qid][answered]}
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["question_id", "response_id", "text"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _open_answers_arrow(responses: pd.DataFrame, open_ids: list[str]) -> pd.DataFrame:
+    """:func:`_open_answers` for Arrow text (what :func:`read_export` returns), with Arrow's kernels
+    writing into the jemalloc pool: on a million rows the answered text is a few hundred MB, and
+    the default pool's fresh memory cost several times more kernel time here (see
+    :func:`_csv_memory_pool`)."""
+    pool = _csv_memory_pool()
+    ids = responses["response_id"].array.__arrow_array__()
+    parts = []
+    for qid in open_ids:
+        text = responses[qid].array.__arrow_array__()
+        answered = pc.fill_null(pc.not_equal(text, ""), True)  # a missing cell is kept, as != "" keeps it
+        kept = pc.filter(text, answered, memory_pool=pool)
+        parts.append(
+            pa.table(
+                {
+                    "question_id": pa.repeat(pa.scalar(qid, pa.string()), len(kept), memory_pool=pool),
+                    "response_id": pc.filter(ids, answered, memory_pool=pool),
+                    "text": kept,
+                }
+            )
+        )
+    return pa.concat_tables(parts).to_pandas()
