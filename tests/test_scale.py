@@ -264,3 +264,127 @@ def test_tabulation_counts_each_distinct_cell_by_its_rows(questionnaire):
     assert q3.loc[first, "count"] == 750 and q3.loc[second, "count"] == 250
     assert set(q3["base"]) == {750}
     assert np.all(q3.drop(index=[first, second])["count"] == 0)
+
+
+# -------------------------------------------------------------------- categorical answers (issue 6)
+
+
+def plain_responses(path: Path, questionnaire: Questionnaire, encoding: str = "utf-8") -> pd.DataFrame:
+    """The responses the plain way: every cell read by the csv module and stripped, the counted answers
+    (closed questions and the institution) then made categorical by pandas itself."""
+    header, body = plain_records(path, encoding)
+    position = {q.id: header.index(" ".join(q.text.split())) for q in questionnaire.questions}
+    frame = pd.DataFrame({"response_id": [row[header.index("ID")].strip() for row in body]}, dtype="str")
+    for question in questionnaire.questions:
+        cells = pd.Series([row[position[question.id]].strip() for row in body], dtype="str")
+        counted = question.type != "open"
+        frame[question.id] = cells.astype("category") if counted else cells
+    return frame
+
+
+def test_arrow_responses_equal_the_plain_categoricals(tmp_path, questionnaire, monkeypatch):
+    frame = synth.synthetic_export(questionnaire, 600, 21)
+    q3, q11, q1 = (synth._header(questionnaire[q]) for q in ("Q3", "Q11", "Q1"))
+    frame.loc[5, q11] = "  I agree\u00a0"  # the same answer as "I agree" once stripped: one category
+    frame.loc[6, q3] = " Other;"
+    frame.loc[7, q1] = "Kalulu University "
+    path = tmp_path / "export.csv"
+    synth.write_export(frame, path)
+    monkeypatch.setattr(load, "read_text_table", lambda *_: pytest.fail("the Arrow route should read this file"))
+    responses = read_export(path, questionnaire)
+    pd.testing.assert_frame_equal(responses, plain_responses(path, questionnaire))
+    assert list(responses["Q11"].cat.categories).count("I agree") == 1 and responses.at[5, "Q11"] == "I agree"
+    counted = {q.id for q in questionnaire.closed} | {questionnaire.institution.id}
+    assert {c for c in responses.columns if isinstance(responses[c].dtype, pd.CategoricalDtype)} == counted
+
+
+@pytest.mark.parametrize(("encoding", "suffix"), [("utf-8-sig", ".csv"), ("cp1252", ".csv"), ("utf-8", ".xlsx")])
+def test_every_reading_route_gives_the_same_responses(tmp_path, questionnaire, encoding, suffix):
+    frame = synth.synthetic_export(questionnaire, 300, 22)
+    path = tmp_path / f"export{suffix}"
+    synth.write_export(frame, path, encoding=encoding, title_rows=("SYNTHETIC",) if suffix == ".xlsx" else ())
+    reference = tmp_path / "reference.csv"
+    synth.write_export(frame, reference)
+    pd.testing.assert_frame_equal(read_export(path, questionnaire), read_export(reference, questionnaire))
+
+
+def test_arrow_and_pandas_routes_fail_alike_on_a_ragged_row(tmp_path, questionnaire):
+    frame = synth.synthetic_export(questionnaire, 40, 23)
+    path = tmp_path / "export.csv"
+    synth.write_export(frame, path)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[10] = lines[10].rstrip("\r\n") + ",extra\r\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    assert load._read_export_csv_arrow(path, questionnaire) is None  # Arrow refuses the row: pandas decides
+    with pytest.raises(DataError) as arrow_route:
+        read_export(path, questionnaire)
+    with pytest.raises(DataError) as plain_route:
+        load._map_columns(read_text_table(path), questionnaire, path)
+    assert str(arrow_route.value) == str(plain_route.value) and "not a valid CSV file" in str(arrow_route.value)
+
+
+def test_tables_from_categoricals_equal_tables_from_text(tmp_path, questionnaire):
+    frame = synth.synthetic_export(questionnaire, 500, 24)
+    path = tmp_path / "export.csv"
+    synth.write_export(frame, path)
+    responses = read_export(path, questionnaire)
+    as_text = responses.astype("str")
+    assert not any(isinstance(t, pd.CategoricalDtype) for t in as_text.dtypes)
+    load._split_choices.cache_clear()
+    fast, plain = tabulate_export(responses, questionnaire), tabulate_export(as_text, questionnaire)
+    for name in ("counts", "open_responses", "institutions"):
+        pd.testing.assert_frame_equal(fast[name], plain[name])
+    for question in questionnaire.closed:
+        assert load._distinct(responses[question.id]) == load._distinct(as_text[question.id])
+
+
+def test_open_answers_by_arrow_equal_the_pandas_ones(questionnaire):
+    responses = pd.DataFrame(
+        {
+            "response_id": ["1", "2", "3", "4"],
+            "Q2": ["", "Short courses", "N/A", ""],
+            "Q8": ["Cost", "", "", 'She said "no",\nthen yes'],
+        },
+        dtype="str",
+    )
+    fast = load._open_answers_arrow(responses, ["Q2", "Q8"])
+    pd.testing.assert_frame_equal(fast, load._open_answers(responses, ["Q2", "Q8"]))
+    assert list(zip(fast["question_id"], fast["response_id"], strict=True)) == [
+        ("Q2", "2"),
+        ("Q2", "3"),
+        ("Q8", "1"),
+        ("Q8", "4"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["1", "2", "3", "10"],  # increasing numbers: cleared without hashing
+        ["1", "2", "2", "3"],
+        ["3", "1", "3"],  # numbers, not increasing: hashed
+        ["01", "1", "2"],  # equal numbers, different texts: not duplicates
+        ["a", "b", "a", "a"],
+        ["7"],
+    ],
+)
+def test_duplicate_ids_are_found_as_pandas_finds_them(ids):
+    column = pd.Series(ids, dtype="str")
+    assert load._duplicated(column).tolist() == column.duplicated(keep="first").tolist()
+
+
+def test_bad_cells_in_categoricals_are_all_counted_with_their_rows(tmp_path, questionnaire):
+    frame = synth.synthetic_export(questionnaire, 300, 25)
+    q11, q3 = synth._header(questionnaire["Q11"]), synth._header(questionnaire["Q3"])
+    frame.loc[[4, 9, 250], q11] = "Maybe"
+    frame.loc[[7], q3] = "Other;Nope;"
+    path = tmp_path / "export.csv"
+    synth.write_export(frame, path)
+    with pytest.raises(DataError) as error:
+        read_export(path, questionnaire)
+    message = str(error.value)
+    # Header is file row 1: frame position p is row p + 2. Q3 comes before Q11 in the form.
+    assert message.split(": ", 1)[1].startswith(
+        "4 problems: row 9, question Q3: unknown option 'Nope'; row 6, question Q11: unknown option 'Maybe'; "
+        "row 11, question Q11: unknown option 'Maybe'; row 252, question Q11: unknown option 'Maybe'. Options of Q3"
+    )

@@ -494,7 +494,7 @@ def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path) ->
         responses[column] = _strip(responses[column].astype(str))
         if column in tabulated:
             codes, uniques = pd.factorize(responses[column], sort=False)
-            responses[column] = _categorical(codes, pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
+            responses[column] = _categorical([codes], pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
     return responses.reset_index(drop=True)
 
 
@@ -537,34 +537,40 @@ def _read_export_csv_arrow(path: Path, questionnaire: Questionnaire) -> pd.DataF
     for question in questionnaire.questions:
         name = by_question[question.id]
         if question.id in tabulated:
-            column = table.column(name).unify_dictionaries()
-            codes = (
-                np.concatenate([chunk.indices.to_numpy() for chunk in column.chunks])
-                if column.num_chunks
-                else np.empty(0, dtype=np.int32)
-            )
+            column = table.column(name).unify_dictionaries(memory_pool=_csv_memory_pool())
+            codes = [chunk.indices.to_numpy() for chunk in column.chunks]  # views, no copies
             values = column.chunk(0).dictionary if column.num_chunks else pa.array([], type=pa.string())
             data[question.id] = _categorical(codes, values)
         else:
             data[question.id] = _strip(text[name]).array
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)
 
 
-def _categorical(codes: np.ndarray, values: pa.Array) -> pd.Categorical:
-    """The cells ``values[codes]``, stripped, as a categorical whose categories are the distinct
-    stripped cells sorted: the same as ``pd.Series(cells).str.strip().astype("category")``, built
-    from the few distinct values instead of the many cells.
+def _categorical(codes: list[np.ndarray], values: pa.Array) -> pd.Categorical:
+    """The cells ``values[codes]`` (``codes`` in consecutive parts, one per Arrow chunk), stripped, as
+    a categorical whose categories are the distinct stripped cells sorted: the same as
+    ``pd.Series(cells).str.strip().astype("category")``, built from the few distinct values instead
+    of the many cells.
 
     Values no code points to (the header row's text, which Arrow parsed as a cell) are dropped, and
-    values that only differ by surrounding whitespace become one category.
+    values that only differ by surrounding whitespace become one category. The codes are written
+    once, straight into the smallest integer type that holds them (int8 for up to 126 categories).
     """
     stripped = pc.utf8_trim_whitespace(values)
-    used = np.bincount(codes, minlength=len(values)) > 0 if len(codes) else np.zeros(len(values), dtype=bool)
+    used = np.zeros(len(values), dtype=bool)
+    for part in codes:
+        used[part] = True
     kept = pc.filter(stripped, pa.array(used))
-    categories = pd.Index(pd.Series(kept.to_pandas(), copy=False).unique(), dtype="str").sort_values()
+    categories = pd.Index(pd.unique(pd.Series(kept.to_pandas(), copy=False)), dtype="str").sort_values()
     lookup = categories.get_indexer(pd.Index(pd.Series(stripped.to_pandas(), copy=False), dtype="str"))
-    dtype = pd.CategoricalDtype(categories, ordered=False)
-    return pd.Categorical.from_codes(lookup[codes], dtype=dtype)
+    width = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(categories) < np.iinfo(t).max)
+    lookup = lookup.astype(width)
+    out = np.empty(sum(len(part) for part in codes), dtype=width)
+    start = 0
+    for part in codes:
+        np.take(lookup, part, out=out[start : start + len(part)], mode="clip")  # codes are in range
+        start += len(part)
+    return pd.Categorical.from_codes(out, dtype=pd.CategoricalDtype(categories, ordered=False))
 
 
 #: Bytes that may begin or end a character Python's str.strip() removes: ASCII whitespace and
