@@ -38,7 +38,7 @@ venv: $(INSTALLED) ## Create .venv and install the package (done automatically b
 # starts) and writes the Make rules of the build into $(REPORTS)/.build/report.mk, touching a file
 # only when it changes; the inner Make then runs only the notebooks whose inputs changed, JOBS at a time. PARAMS="k=5 03_themes.seed=1",
 # QUESTIONS="Q8", FORCE=1 (re-run everything).
-JOBS ?= 2
+JOBS ?= 3
 report: $(INSTALLED) ## Build the cleaned data and the rendered report for DATASET (incremental, parallel)
 	@rules=$$($(BIN)/python -m zqf_analysis.build build-plan --dataset '$(DATASET)' \
 	  $(if $(PARAMS),--param '$(PARAMS)') $(if $(QUESTIONS),--questions '$(QUESTIONS)')) && \

@@ -208,3 +208,13 @@ def test_readme_summary_drops_markdown_marks_but_keeps_arithmetic(tmp_path):
         encoding="utf-8",
     )
     assert _readme_summary(tmp_path) == "From the report Survey A with bold, code and 2 * 3 = 6."
+
+
+def test_discovered_themes_count_a_response_under_every_theme_its_points_fall_in(tmp_path):
+    # response 1 has points in themes x and y, response 2 only in x: x 2 of 2, y 1 of 2
+    path = tmp_path / "themes_Q8.csv"
+    path.write_text("response_id,cluster,cluster_label,primary_code\n1,0,x,\n1,1,y,\n2,0,x,\n2,0,x,\n")
+    found = render.theme_findings(render._read_csv(path), None)
+    assert found["base"] == 2 and found["column"] == "cluster_label"
+    assert [(r["theme"], r["count"], r["share"]) for r in found["rows"]] == [("x", 2, "100.0%"), ("y", 1, "50.0%")]
+    assert found["rows"][1]["interval"] == "95% wilson interval 9.5–90.5%"  # Wilson for 1 of 2

@@ -9,6 +9,7 @@ import pytest
 from zqf_analysis.errors import DataError
 from zqf_analysis.themes import (
     ThemeParams,
+    adjusted_rand,
     agreement,
     chance_ari,
     choose_k,
@@ -116,3 +117,17 @@ def test_notebook_runs_for_each_open_question(tmp_path, question):
     )
     assert (tmp_path / f"data/processed/zaqa-2024/themes_{question}.csv").is_file()
     assert (tmp_path / f"reports/zaqa-2024/figures/themes_{question}.png").is_file()
+
+
+def test_adjusted_rand_equals_scikit_learns_on_random_labellings():
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        n = int(rng.integers(1, 40))
+        a = rng.integers(0, int(rng.integers(1, 6)), n)
+        b = a.copy() if trial % 4 == 0 else rng.integers(0, int(rng.integers(1, 6)), n)
+        assert adjusted_rand(a, b) == adjusted_rand_score(a, b)
+    # labels may be any hashable values; one cluster against one cluster is full agreement
+    assert adjusted_rand(["x", "x", "y"], ["p", "p", "q"]) == 1.0
+    assert adjusted_rand([0, 0, 0], [1, 1, 1]) == 1.0

@@ -604,6 +604,8 @@ def run_step(
             status = _execute(record, step, target, kernel)
             if status:
                 return status
+            if number == len(stale) - 1:
+                kernel.begin_shutdown()  # the kernel exits while the last pages render
             executed_at = time.monotonic()
             _render_executed(record, step, target)
             done = time.monotonic()
@@ -659,7 +661,7 @@ class _SharedKernel:
     kernel log (file descriptor 2 points there meanwhile), shut down at the end."""
 
     def __init__(self, record: dict, log: Path) -> None:
-        self.record, self.log, self.manager = record, log, None
+        self.record, self.log, self.manager, self.stopping = record, log, None, False
 
     def __enter__(self):
         os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
@@ -696,13 +698,28 @@ class _SharedKernel:
         finally:
             client.stop_channels()
 
+    def begin_shutdown(self) -> None:
+        """Ask the kernel to exit and go on (its exit takes about half a second, spent while the
+        pages render); :meth:`_shutdown` waits for it at the end."""
+        if self.manager is not None and not self.stopping:
+            try:
+                self.manager.shutting_down = True
+                self.manager.request_shutdown()
+                self.stopping = True
+            except Exception:  # noqa: BLE001 - the end of the run shuts it down the usual way
+                pass
+
     def _shutdown(self) -> None:
         if self.manager is not None:
             try:
-                self.manager.shutdown_kernel(now=not self.manager.is_alive())
+                if self.stopping:
+                    self.manager.finish_shutdown()
+                    self.manager.cleanup_resources()
+                else:
+                    self.manager.shutdown_kernel(now=not self.manager.is_alive())
             except Exception:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
                 pass
-            self.manager = None
+            self.manager, self.stopping = None, False
 
     def __exit__(self, *exc) -> None:
         try:
@@ -969,8 +986,8 @@ def register(subparsers) -> None:
         "--jobs",
         "-j",
         type=int,
-        default=min(2, os.cpu_count() or 1),
-        help="notebooks run at the same time (default: 2)",
+        default=3,
+        help="Make jobs at the same time (default: 3, as `make report`: each notebook's runs are one job)",
     )
     build.add_argument("--force", action="store_true", help="re-run every step even if nothing changed")
     build.set_defaults(run=_cmd_build)

@@ -8,6 +8,7 @@ script or remote resource, so a page is safe to open and readable without a netw
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
 import hashlib
 import html
@@ -15,7 +16,9 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from zqf_analysis import __version__
@@ -252,14 +255,24 @@ def write_text_atomic(target: str | Path, text: str) -> Path:
 # ------------------------------------------------------------------------------------ index page
 
 
-def _read_csv(path: Path):
-    import pandas as pd
+@dataclass(frozen=True)
+class _Table:
+    """A processed CSV as text: its header and one dict per row (read without pandas, which would
+    cost the index page most of its time)."""
 
+    columns: tuple[str, ...]
+    rows: list[dict[str, str]]
+
+
+def _read_csv(path: Path) -> _Table | None:
     if not path.is_file():
         return None
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (ValueError, OSError):
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle, restval="")
+            rows = [{k: v or "" for k, v in row.items() if k is not None} for row in reader]
+            return _Table(tuple(reader.fieldnames or ()), rows)
+    except (OSError, UnicodeDecodeError, csv.Error):
         return None
 
 
@@ -288,10 +301,10 @@ def closed_findings(summary, questionnaire, interval_label: str) -> list[dict]:
     if summary is None or not {"question_id", "option", "count", "base"} <= set(summary.columns):
         return findings
     for question in questionnaire.closed:
-        rows = summary[summary["question_id"] == question.id]
-        if rows.empty:
+        rows = [r for r in summary.rows if r["question_id"] == question.id]
+        if not rows:
             continue
-        known = [r for r in rows.to_dict("records") if _number(r.get("count")) is not None]
+        known = [r for r in rows if _number(r.get("count")) is not None]
         missing = len(rows) - len(known)
         entry = {
             "id": question.id,
@@ -326,7 +339,7 @@ def audit_findings(audit) -> dict:
     """Verdict counts and every claim of the report that the data contradict or cannot check."""
     if audit is None or "verdict" not in audit.columns:
         return {}
-    records = audit.to_dict("records")
+    records = audit.rows
     if not records:  # no claims.csv in the dataset: nothing was stated, so nothing to audit
         return {}
     counts: dict[str, int] = {}
@@ -350,25 +363,24 @@ def theme_findings(themes, question, settings=None) -> dict:
     """
     if themes is None or "response_id" not in themes.columns:
         return {}
-    coded = "primary_code" in themes.columns and (themes["primary_code"].str.strip() != "").any()
+    records = themes.rows
+    coded = "primary_code" in themes.columns and any(r["primary_code"].strip() for r in records)
     fallback = next((c for c in ("cluster_label", "cluster") if c in themes.columns), None)
     column = "primary_code" if coded else fallback
     if column is None:
         return {}
-    base = themes["response_id"].nunique()
-    if coded:
-        pairs = themes.drop_duplicates("response_id")[["response_id", column]]
+    base = len({r["response_id"] for r in records})
+    if coded:  # the first row of each response carries its primary code
+        pairs = {r["response_id"]: r[column] for r in reversed(records)}.items()
     else:
-        pairs = themes[["response_id", column]].drop_duplicates()
-    counts = pairs[column].replace("", "(none)").value_counts()
-    try:
-        from zqf_analysis.describe import IntervalSettings, proportion_interval
-    except ImportError:  # the descriptive stage is absent: counts without intervals
-        proportion_interval = None
+        pairs = {(r["response_id"], r[column]) for r in records}
+    counts = Counter(value or "(none)" for _, value in pairs)
+    from zqf_analysis.intervals import IntervalSettings, proportion_interval
+
     rows = []
     for theme, count in sorted(counts.items(), key=lambda item: (-item[1], str(item[0]))):
         interval = ""
-        if proportion_interval is not None and base:
+        if base:
             settings = settings or IntervalSettings()
             low, high = proportion_interval(int(count), base, settings)
             interval = _interval_text(low, high, settings.label)
@@ -453,7 +465,7 @@ def index_context(plan: Mapping) -> dict:
         )
     settings = None
     try:
-        from zqf_analysis.describe import interval_settings
+        from zqf_analysis.intervals import interval_settings
 
         settings = interval_settings(
             describe_params.get("confidence", 0.95), describe_params.get("ci_method", "wilson")
@@ -464,11 +476,12 @@ def index_context(plan: Mapping) -> dict:
     institutions = _read_csv(processed / "institutions.csv")
     profile = {}
     if institutions is not None and "submissions" in institutions.columns:
-        submissions = [int(_number(s) or 0) for s in institutions["submissions"]]
-        profile = {"institutions": len(institutions), "submissions": sum(submissions), "types": []}
+        submissions = [int(_number(r["submissions"]) or 0) for r in institutions.rows]
+        profile = {"institutions": len(institutions.rows), "submissions": sum(submissions), "types": []}
         if "institution_type" in institutions.columns:
             by_type: dict[str, list[int]] = {}
-            for kind, count in zip(institutions["institution_type"], submissions, strict=True):
+            kinds = [r["institution_type"] for r in institutions.rows]
+            for kind, count in zip(kinds, submissions, strict=True):
                 by_type.setdefault(kind, [0, 0])
                 by_type[kind][0] += 1
                 by_type[kind][1] += count

@@ -205,11 +205,37 @@ def guided_clusters(vectors: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return renumber(raw)
 
 
+def adjusted_rand(labels_a, labels_b) -> float:
+    """The adjusted Rand index of two labellings, computed as scikit-learn's ``adjusted_rand_score``
+    does (pair counts from the contingency table, the same special case for full agreement) but
+    without its per-call checks, which cost more than the arithmetic in the stability and chance loops.
+
+    >>> adjusted_rand([0, 0, 1, 1], [1, 1, 0, 0]), adjusted_rand([0, 0, 1, 1], [0, 1, 0, 1])
+    (1.0, -0.5)
+    """
+    _, a = np.unique(np.asarray(labels_a), return_inverse=True)
+    _, b = np.unique(np.asarray(labels_b), return_inverse=True)
+    n = len(a)
+    if n != len(b):
+        raise ValueError(f"labellings of different lengths: {n} and {len(b)}")
+    table = np.bincount(a * (b.max(initial=0) + 1) + b, minlength=(a.max(initial=0) + 1) * (b.max(initial=0) + 1))
+    table = table.reshape(a.max(initial=0) + 1, b.max(initial=0) + 1).astype(np.int64)
+    rows, columns = table.sum(axis=1), table.sum(axis=0)
+    squares = int((table**2).sum())
+    tp = squares - n
+    fp = int(table.dot(columns).sum()) - squares
+    fn = int(table.T.dot(rows).sum()) - squares
+    tn = n * n - fp - fn - squares
+    if fn == 0 and fp == 0:
+        return 1.0
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
+
+
 def stability(vectors: np.ndarray, k: int, seeds: int = STABILITY_SEEDS) -> float:
     """Mean adjusted Rand index between the clusterings of every pair of ``seeds`` seeds (1 = the
     same partition whatever the seed)."""
     runs = [cluster_vectors(vectors, k, s) for s in range(seeds)]
-    return float(np.mean([adjusted_rand_score(a, b) for a, b in itertools.combinations(runs, 2)]))
+    return float(np.mean([adjusted_rand(a, b) for a, b in itertools.combinations(runs, 2)]))
 
 
 def chance_ari(
@@ -219,7 +245,7 @@ def chance_ari(
     ``reference``: what the same cluster sizes score by chance."""
     rng = np.random.default_rng(seed)
     reference = np.asarray(reference)
-    scores = [adjusted_rand_score(rng.permutation(reference), labels) for _ in range(permutations)]
+    scores = [adjusted_rand(rng.permutation(reference), labels) for _ in range(permutations)]
     return float(np.mean(scores)), float(np.percentile(scores, 95))
 
 
