@@ -17,6 +17,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -606,6 +607,7 @@ def run_step(
                 return status
             if number == len(stale) - 1:
                 kernel.begin_shutdown()  # the kernel exits while the last pages render
+            kernel.warmed_up()
             executed_at = time.monotonic()
             _render_executed(record, step, target)
             done = time.monotonic()
@@ -615,6 +617,15 @@ def run_step(
                 flush=True,
             )
     return 0
+
+
+def _warm_up_rendering() -> None:
+    from zqf_analysis import render
+
+    try:
+        render.warm_up()
+    except Exception:  # noqa: BLE001 - only a head start: the real rendering reports any problem
+        pass
 
 
 def _out_of_date(target: Path, inputs: list[Path]) -> bool:
@@ -662,6 +673,18 @@ class _SharedKernel:
 
     def __init__(self, record: dict, log: Path) -> None:
         self.record, self.log, self.manager, self.stopping = record, log, None, False
+        self.warming: threading.Thread | None = None
+
+    def warm_up_rendering(self) -> None:
+        """Set nbconvert up on a thread (imports, templates, the regular expressions it compiles on
+        first use) while the kernel starts and runs, when this process has nothing else to do."""
+        if self.warming is None:
+            self.warming = threading.Thread(target=_warm_up_rendering, name="warm-up", daemon=True)
+            self.warming.start()
+
+    def warmed_up(self) -> None:
+        if self.warming is not None:
+            self.warming.join()
 
     def __enter__(self):
         os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
@@ -780,6 +803,7 @@ def _execute(record: dict, step: Step, target: dict, kernel: _SharedKernel) -> i
         shown_dataset=_relative(Path(record["dataset"]), root),
     )
     terminal = kernel.terminal
+    kernel.warm_up_rendering()
     try:
         papermill.execute_notebook(
             str(step.notebook),

@@ -213,6 +213,23 @@ def _exporter():
     return _EXPORTER
 
 
+def warm_up() -> None:
+    """Build the exporter and render a two-cell page both ways, so that nbconvert's imports and the
+    regular expressions it compiles on first use (Markdown, syntax highlighting, the HTML clean-up)
+    are ready; the build calls this on a thread while the kernel runs, off the critical path."""
+    import nbformat
+
+    sample = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Title\n\n*Text*, `code`.\n\n| a | b |\n|---|---|\n| 1 | 2 |"),
+            nbformat.v4.new_code_cell("x = 1", outputs=[nbformat.v4.new_output("stream", text="1\n")]),
+        ],
+        metadata={"language_info": {"name": "python", "pygments_lexer": "ipython3"}},
+    )
+    for reviewer in (True, False):
+        notebook_html(sample, reviewer=reviewer)
+
+
 def notebook_html(notebook, *, reviewer: bool, header: str = "", title: str | None = None) -> str:
     """The page for an executed notebook: without code and clutter for reviewers, or in full."""
     exporter = _exporter()
