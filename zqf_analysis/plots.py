@@ -7,7 +7,6 @@ words "not legible in source".
 
 from __future__ import annotations
 
-import io
 import textwrap
 from pathlib import Path
 
@@ -17,16 +16,13 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from zqf_analysis import io as zio
 from zqf_analysis.describe import NOT_LEGIBLE, IntervalSettings, percent_text, pie_base_note
-from zqf_analysis.io import write_bytes_atomic
 from zqf_analysis.questionnaire import Question
 
-#: Settings under which every figure is drawn and saved: fixed fonts and an SVG id salt, so a rerun
-#: writes the same bytes. SVG text stays text (searchable, editable, and about a third quicker to
-#: write than glyph outlines); matplotlib escapes it as XML.
+#: Settings under which every figure is drawn and saved: fixed fonts (the SVG id salt and text-as-text
+#: come from :data:`zqf_analysis.io.FIGURE_SAVE_RC`), so a rerun writes the same bytes.
 STYLE = {
-    "svg.hashsalt": "zqf-analysis",
-    "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.spines.top": False,
@@ -237,27 +233,10 @@ def types_chart(by_type: pd.DataFrame) -> Figure:
 
 
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
-    """The figure rendered as ``png`` or ``svg`` bytes with no date or version-dependent metadata."""
-    buffer = io.BytesIO()
-    if fmt == "png":  # light zlib compression: a few percent larger, several times quicker to write
-        options = {"metadata": {"Software": None}, "dpi": 150, "pil_kwargs": {"compress_level": 1}}
-    else:
-        options = {"metadata": {"Date": None}, "dpi": "figure"}
-    with matplotlib.rc_context(STYLE):
-        fig.savefig(buffer, format=fmt, **options)
-    return buffer.getvalue()
+    """The figure rendered as ``png`` or ``svg`` bytes under :data:`STYLE` (see :func:`io.figure_bytes`)."""
+    return zio.figure_bytes(fig, fmt, STYLE)
 
 
 def save_figure(fig: Figure, folder: str | Path, stem: str) -> list[Path]:
-    """Write ``<stem>.png`` and ``<stem>.svg`` into ``folder`` atomically; both are rendered before
-    either is written, and unchanged files keep their bytes.
-
-    The constrained layout is worked out once, for the PNG; the SVG reuses it (same positions)."""
-    rendered = {"png": figure_bytes(fig, "png")}
-    engine = fig.get_layout_engine()
-    fig.set_layout_engine("none")
-    try:
-        rendered["svg"] = figure_bytes(fig, "svg")
-    finally:
-        fig.set_layout_engine(engine)
-    return [write_bytes_atomic(Path(folder) / f"{stem}.{fmt}", data) for fmt, data in rendered.items()]
+    """Write ``<stem>.png`` and ``<stem>.svg`` into ``folder`` atomically (see :func:`io.save_figure`)."""
+    return zio.save_figure(fig, folder, stem, STYLE)

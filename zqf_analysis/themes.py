@@ -23,7 +23,7 @@ from zqf_analysis import paths
 from zqf_analysis.codebook import UNCODED, Codebook, code_answer, find_codebook, load_codebook
 from zqf_analysis.embed import BACKENDS, DEFAULT_BACKEND, STOP_WORDS, embed_texts
 from zqf_analysis.errors import DataError
-from zqf_analysis.io import atomic_path, write_csv_atomic
+from zqf_analysis.io import save_figure, write_csv_atomic
 from zqf_analysis.segment import is_substantive, split_segments
 
 K_MAX = 8
@@ -619,7 +619,6 @@ def theme_chart(result: ThemeResult):
         primary = [int(first.get(c, 0)) for c in result.clusters["cluster"]]
         title = f"Discovered themes of {result.params.question}"
     order = list(reversed(range(len(labels))))
-    plt.rcParams["svg.hashsalt"] = "zqf-analysis"
     figure, axes = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.6))
     positions = np.arange(len(labels))
     axes.barh(positions, [values[i] for i in order], color="#9ecae1", label="answers mentioning the theme")
@@ -647,19 +646,6 @@ def _wrap(text: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
-def save_figure(figure, target: Path) -> Path:
-    """Save ``figure`` atomically as PNG or SVG (by suffix) without dates, so reruns give equal bytes."""
-    import matplotlib
-
-    if target.suffix == ".png":
-        options = {"metadata": {"Software": None}, "pil_kwargs": {"compress_level": 1}}
-    else:
-        options = {"metadata": {"Date": None, "Creator": None}}
-    with atomic_path(target) as temporary, matplotlib.rc_context({"svg.fonttype": "none"}):
-        figure.savefig(temporary, format=target.suffix.lstrip("."), dpi=150, **options)
-    return target
-
-
 def write_outputs(result: ThemeResult) -> list[Path]:
     """Write themes_<Q>.csv and themes_<Q>_summary.csv to the processed folder and the chart
     (PNG and SVG) to the reports' figures folder; every table is rendered before any is written."""
@@ -676,8 +662,7 @@ def write_outputs(result: ThemeResult) -> list[Path]:
         written = [
             write_csv_atomic(processed / f"themes_{question}.csv", table),
             write_csv_atomic(processed / f"themes_{question}_summary.csv", summary),
-            save_figure(figure, figures / f"themes_{question}.png"),
-            save_figure(figure, figures / f"themes_{question}.svg"),
+            *save_figure(figure, figures, f"themes_{question}"),
         ]
     finally:
         plt.close(figure)
