@@ -54,7 +54,9 @@ DESCRIBE = (
     "import sys\n"
     "text = (paths.processed_dir(paths.resolve(dataset), output_root or None) / 'a.csv').read_text()\n"
     "print('confidence', confidence, 'rows', text.count('\\n'))\n"
-    "print('a stray warning', file=sys.stderr)"
+    "print('a stray warning', file=sys.stderr)\n"
+    "import os\n"
+    "_ = os.write(1, b'kernel output below Python, without a newline')  # reaches the kernel's own stdout"
 )
 THEMES = (
     "import matplotlib\n"
@@ -211,7 +213,10 @@ def test_build_produces_every_page_and_reruns_only_what_changed(notebooks, tmp_p
     out = tmp_path / "out"
     first = run_build(notebooks, out)
     assert first.returncode == 0, first.stderr
-    assert ran(first) == ["01_clean", "02_describe", "03_themes-Q13", "03_themes-Q2", "03_themes-Q8"]
+    assert ran(first) == ["01_clean", "02_describe", "03_themes-Q13", "03_themes-Q2", "03_themes-Q8"], first.stdout
+    # the progress is the build's own lines only: a kernel's output never runs into them
+    progress = [line.split()[0] for line in first.stdout.splitlines()]
+    assert set(progress) == {"ran", "index", "report", "built"}, first.stdout
     reports = out / "reports" / "synthetic-export"
     steps = ["01_clean", "02_describe", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13"]
     for step in steps:

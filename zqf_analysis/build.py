@@ -668,8 +668,8 @@ del _zqf_os, _zqf_sys, _zqf_warnings
 
 
 class _SharedKernel:
-    """One kernel for the runs of a notebook: started on first use with its start-up chatter in the
-    kernel log (file descriptor 2 points there meanwhile), shut down at the end."""
+    """One kernel for the runs of a notebook: started on first use with its output and start-up
+    chatter in the kernel log (file descriptor 2 points there meanwhile), shut down at the end."""
 
     def __init__(self, record: dict, log: Path) -> None:
         self.record, self.log, self.manager, self.stopping = record, log, None, False
@@ -699,7 +699,10 @@ class _SharedKernel:
             from jupyter_client.manager import KernelManager
 
             self.manager = KernelManager(kernel_name=KERNEL)
-            self.manager.start_kernel(cwd=self.record["root"])
+            # the kernel's own output goes to the kernel log, never into the build's progress lines:
+            # ipykernel echoes whatever reaches its file descriptor 1 (C extensions, subprocesses) to
+            # the stdout it was started with, which would otherwise be Make's, shared by every job
+            self.manager.start_kernel(cwd=self.record["root"], stdout=self.redirect.handle)
         return self.manager
 
     def reset(self) -> None:
