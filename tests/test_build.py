@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -273,6 +274,53 @@ def test_build_produces_every_page_and_reruns_only_what_changed(notebooks, tmp_p
 
 
 @pytest.mark.slow
+def test_a_job_runs_its_notebooks_in_one_kernel_each_only_when_its_own_inputs_changed(notebooks, tmp_path):
+    """01 and 03 share a job (one kernel); 03 waits for 01's outputs as notebooks do by default."""
+    pid = "import os\nprint('kernel process', os.getpid())"
+    write_notebook(notebooks / "01_clean.ipynb", "Clean", 'dataset = ""\noutput_root = ""', CLEAN, pid)
+    write_notebook(
+        notebooks / "03_themes.ipynb", "Themes", 'dataset = "x"\nquestion = "Q8"\nk = "auto"\noutput_root = ""',
+        THEMES, pid,
+    )
+    write_notebook(
+        notebooks / "02_describe.ipynb", "Describe", 'dataset = ""\nconfidence = 0.95\noutput_root = ""', DESCRIBE, pid
+    )
+    set_metadata(notebooks / "01_clean.ipynb", job="lane")
+    set_metadata(notebooks / "03_themes.ipynb", job="lane")
+    out = tmp_path / "out"
+    reports = out / "reports" / "synthetic-export"
+
+    first = run_build(notebooks, out)
+    assert first.returncode == 0, first.stderr
+    assert ran(first) == ["01_clean", "02_describe", "03_themes-Q13", "03_themes-Q2", "03_themes-Q8"], first.stdout
+    pids = {}
+    for step in ("01_clean", "02_describe", "03_themes-Q2", "03_themes-Q13"):
+        page = (reports / f"{step}.html").read_text(encoding="utf-8")
+        pids[step] = re.search(r"kernel process (\d+)", page).group(1)
+    assert pids["01_clean"] == pids["03_themes-Q2"] == pids["03_themes-Q13"]  # one kernel for the job
+    assert pids["02_describe"] != pids["01_clean"]
+    assert "themes of Q2 in a fresh namespace" in (reports / "03_themes-Q2.html").read_text(encoding="utf-8")
+    assert (reports / ".build" / "jobs" / "lane.done").is_file()
+    assert ran(run_build(notebooks, out)) == []  # nothing changed: the job is not even started
+
+    themes_only = run_build(notebooks, out, "--param", "03_themes.k=4")
+    assert ran(themes_only) == ["03_themes-Q13", "03_themes-Q2", "03_themes-Q8"]  # not the cleaning
+    assert ran(run_build(notebooks, out, "--param", "03_themes.k=4")) == []
+
+    (reports / "executed" / "03_themes-Q8.ipynb").unlink()
+    assert ran(run_build(notebooks, out, "--param", "03_themes.k=4")) == ["03_themes-Q8"]
+
+    # the cleaning writes something new: it re-runs, and so do the runs waiting for its outputs
+    write_notebook(
+        notebooks / "01_clean.ipynb", "Clean", 'dataset = ""\noutput_root = ""', CLEAN.replace("1\\n", "2\\n"), pid
+    )
+    set_metadata(notebooks / "01_clean.ipynb", job="lane")
+    changed = run_build(notebooks, out, "--param", "03_themes.k=4")
+    assert changed.returncode == 0, changed.stderr
+    assert ran(changed) == ["01_clean", "02_describe", "03_themes-Q13", "03_themes-Q2", "03_themes-Q8"]
+
+
+@pytest.mark.slow
 def test_a_failing_notebook_stops_the_build_and_keeps_the_last_good_pages(notebooks, tmp_path):
     out = tmp_path / "out"
     assert run_build(notebooks, out, "--questions", "Q8").returncode == 0
@@ -362,9 +410,62 @@ def test_a_notebook_may_declare_what_it_needs(notebooks, tmp_path):
 
 
 def test_the_real_notebooks_do_not_wait_for_the_cleaning():
-    """02 and 03 read the raw dataset themselves (and clean it in memory), so they run beside 01."""
+    """02 and 03 read the raw dataset themselves (and clean it in memory), so they run beside 01;
+    the short cleaning shares the themes job's kernel while 02, the longest, runs beside them."""
     for name in ("02_describe", "03_themes"):
         assert build.notebook_after(ROOT / "notebooks" / f"{name}.ipynb") == []
+    plan = build.plan_build(RAW, notebooks_dir=ROOT / "notebooks", output_root=Path("/nonexistent"))
+    assert [[s.id for s in group] for group in plan.groups()] == [
+        ["01_clean", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13"],
+        ["02_describe"],
+    ]
+
+
+def set_metadata(notebook: Path, **zqf) -> None:
+    document = json.loads(notebook.read_text())
+    document["metadata"]["zqf"] = zqf
+    notebook.write_text(json.dumps(document))
+
+
+def test_notebooks_naming_one_job_are_one_recipe(notebooks, tmp_path):
+    set_metadata(notebooks / "01_clean.ipynb", job="lane")
+    set_metadata(notebooks / "03_themes.ipynb", job="lane")
+    plan = build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path)
+    assert [[s.id for s in group] for group in plan.groups()] == [
+        ["01_clean", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13"],
+        ["02_describe"],
+    ]
+    # 03 still waits for 01 (nothing declared): inside the job, 01 simply runs first
+    assert plan.steps[2].after == ("01_clean",)
+    rules = build.makefile_text(plan)
+    recipes = [line for line in rules.splitlines() if "build-step $(if" in line]
+    assert len(recipes) == 2 and recipes[0].endswith("lane.job.json") and recipes[1].endswith("02_describe.job.json")
+    lane_rule = next(line for line in rules.splitlines() if line.startswith(str(tmp_path)) and "lane.done:" in line)
+    assert "01_clean.outputs" not in lane_rule  # the job makes that stamp itself: no loop
+    assert "01_clean.outputs" in next(line for line in rules.splitlines() if "02_describe.done:" in line)
+
+
+@pytest.mark.parametrize(
+    ("zqf", "message"),
+    [
+        ({"job": "two words"}, r"zqf.job must be a name of letters, digits and _.\+- .*got 'two words'"),
+        ({"job": ["lane"]}, r"zqf.job must be a name"),
+    ],
+)
+def test_a_bad_job_name_is_rejected(notebooks, tmp_path, zqf, message):
+    set_metadata(notebooks / "03_themes.ipynb", **zqf)
+    with pytest.raises(DataError, match=message) as caught:
+        build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path)
+    assert "03_themes.ipynb" in str(caught.value)
+
+
+def test_jobs_waiting_for_each_other_are_rejected(notebooks, tmp_path):
+    """01 and 03 in one job, 02 after 01, 03 after 02: each job would wait for the other."""
+    set_metadata(notebooks / "01_clean.ipynb", job="lane")
+    set_metadata(notebooks / "02_describe.ipynb", after=["01_clean"])
+    set_metadata(notebooks / "03_themes.ipynb", job="lane", after=["02_describe"])
+    with pytest.raises(DataError, match=r"build jobs wait for each other in a circle \(lane -> 02_describe -> lane\)"):
+        build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path)
 
 
 def test_step_files_are_rewritten_only_when_they_change(notebooks, tmp_path):
@@ -380,8 +481,9 @@ def test_step_files_are_rewritten_only_when_they_change(notebooks, tmp_path):
     )
     build.write_plan(changed)
     after = {p.name for p in files if p.stat().st_mtime_ns != before[p]}
-    assert after == {"03_themes.json"}  # one step file per notebook, listing its runs
-    record = json.loads((makefile.parent / "steps" / "03_themes.json").read_text())
+    # one step file per job, listing its runs, and a stamp per run: only the themes runs changed
+    assert after == {"03_themes.job.json", "03_themes-Q2.run.json", "03_themes-Q8.run.json", "03_themes-Q13.run.json"}
+    record = json.loads((makefile.parent / "steps" / "03_themes.job.json").read_text())
     assert [r["step"] for r in record["runs"]] == ["03_themes-Q2", "03_themes-Q8", "03_themes-Q13"]
     assert record["runs"][1]["parameters"]["k"] == 4 and record["runs"][1]["parameters"]["question"] == "Q8"
     assert os.path.exists(makefile)

@@ -36,13 +36,19 @@ BUILD_PARAMETERS = ("dataset", "output_root")
 
 @dataclass(frozen=True)
 class Step:
-    """One notebook run: ``id`` names its outputs (``03_themes-Q8``), ``after`` the steps it needs."""
+    """One notebook run: ``id`` names its outputs (``03_themes-Q8``), ``after`` the steps it needs and
+    ``job`` the build job (one kernel) it runs in: the notebook's name unless it declares another."""
 
     id: str
     notebook: Path
     parameters: dict
     after: tuple[str, ...] = ()
     modules: tuple[str, ...] = ()
+    job: str = ""
+
+    @property
+    def job_name(self) -> str:
+        return self.job or self.notebook.stem
 
 
 @dataclass(frozen=True)
@@ -62,16 +68,26 @@ class Plan:
         return self.reports / ".build"
 
     def groups(self) -> list[tuple[Step, ...]]:
-        """The runs of each notebook, in plan order: a notebook run once per question is one group,
-        whose runs share one kernel (one after another) while other notebooks run beside it."""
-        found: dict[Path, list[Step]] = {}
+        """The runs of each build job, in plan order: by default a job is one notebook's runs (one per
+        question for a per-question notebook); notebooks that name the same job in their metadata
+        join it. A job's runs share one kernel, one after another, while other jobs run beside it."""
+        found: dict[str, list[Step]] = {}
         for step in self.steps:
-            found.setdefault(step.notebook, []).append(step)
+            found.setdefault(step.job_name, []).append(step)
         return [tuple(group) for group in found.values()]
 
     def step_file(self, step: Step) -> Path:
-        """The file Make hands to ``build-step``: one per notebook, listing its runs."""
-        return self.build_dir / "steps" / f"{step.notebook.stem}.json"
+        """The file Make hands to ``build-step``: one per job, listing its runs."""
+        return self.build_dir / "steps" / f"{step.job_name}.job.json"
+
+    def run_stamp(self, step: Step) -> Path:
+        """What one run is asked to do (notebook, parameters, dataset, output root), rewritten only
+        when that changes: an input of the run alone, so a new parameter of one run re-runs only it."""
+        return self.build_dir / "steps" / f"{step.id}.run.json"
+
+    def job_stamp(self, step: Step) -> Path:
+        """Touched when the job's runs are all up to date: Make's target for the job."""
+        return self.build_dir / "jobs" / f"{step.job_name}.done"
 
 
 # -------------------------------------------------------------------------------- parameters
@@ -111,15 +127,43 @@ def notebook_parameters(notebook: str | Path) -> dict:
     return {}
 
 
-def notebook_after(notebook: str | Path) -> list[str] | None:
-    """The notebooks a notebook declares it needs (``metadata.zqf.after``: their outputs must exist
-    before it runs), or None when it declares nothing and runs after the first-numbered notebooks."""
-    notebook = Path(notebook)
+def _zqf_metadata(notebook: Path) -> dict:
     try:
         metadata = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {})
     except (OSError, ValueError) as exc:
         raise DataError(f"not a readable notebook ({exc})", file=notebook) from exc
-    declared = (metadata.get("zqf") or {}).get("after")
+    return metadata.get("zqf") or {}
+
+
+JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+
+
+def notebook_job(notebook: str | Path) -> str | None:
+    """The build job a notebook declares (``metadata.zqf.job``), or None: its own job.
+
+    Notebooks naming the same job run one after another in one kernel, in notebook order, as one
+    Make job: a short notebook then pays for no kernel and imports of its own. Its runs are still
+    executed only when their own inputs changed; a notebook that waits for one of them waits for the
+    whole job.
+    """
+    notebook = Path(notebook)
+    declared = _zqf_metadata(notebook).get("job")
+    if declared is None:
+        return None
+    if not isinstance(declared, str) or not JOB_NAME.match(declared):
+        raise DataError(
+            f"metadata zqf.job must be a name of letters, digits and _.+- such as \"clean-themes\", "
+            f"got {declared!r}",
+            file=notebook,
+        )
+    return declared
+
+
+def notebook_after(notebook: str | Path) -> list[str] | None:
+    """The notebooks a notebook declares it needs (``metadata.zqf.after``: their outputs must exist
+    before it runs), or None when it declares nothing and runs after the first-numbered notebooks."""
+    notebook = Path(notebook)
+    declared = _zqf_metadata(notebook).get("after")
     if declared is None:
         return None
     if not isinstance(declared, list) or not all(isinstance(name, str) for name in declared):
@@ -290,7 +334,8 @@ def plan_build(
 
     Notebooks are ``NN_name.ipynb`` in ``notebooks_dir``; the lowest-numbered ones (the cleaning) come
     first and every other notebook runs after them, independently of each other, unless it declares
-    what it needs in its metadata (``"zqf": {"after": [...]}``, see :func:`notebook_after`). A notebook with a
+    what it needs in its metadata (``"zqf": {"after": [...]}``, see :func:`notebook_after`); notebooks may
+    share a job and its kernel (``"zqf": {"job": "name"}``, see :func:`notebook_job`). A notebook with a
     ``question`` parameter runs once for each open question of the questionnaire (or ``questions``).
     """
     from zqf_analysis.questionnaire import load_questionnaire
@@ -352,6 +397,7 @@ def plan_build(
         else:
             fan_out = [None]
         modules = package_modules(notebook, Path(__file__).resolve().parent)
+        job = notebook_job(notebook) or ""
         for question_id in fan_out:
             chosen = {**params, **given, **values}
             if question_id is not None:
@@ -375,9 +421,10 @@ def plan_build(
             injected = {
                 k: v for k, v in chosen.items() if k in values or k == "question" or v != params.get(k)
             }
-            steps.append(Step(step_id, notebook, injected, after, modules))
+            steps.append(Step(step_id, notebook, injected, after, modules, job))
             if is_first:
                 first_ids.append(step_id)
+    _check_jobs(steps)
     return Plan(
         dataset=dataset_path,
         dataset_arg=str(dataset),
@@ -390,23 +437,58 @@ def plan_build(
     )
 
 
+def _check_jobs(steps: list[Step]) -> None:
+    """Jobs must not wait for each other in a circle (Make would drop the loop and build in a wrong
+    order): a job waits for another when one of its runs comes after one of that job's runs."""
+    job_of = {s.id: s.job_name for s in steps}
+    waits: dict[str, set[str]] = {}
+    for step in steps:
+        waits.setdefault(step.job_name, set()).update(job_of[a] for a in step.after if job_of[a] != step.job_name)
+
+    def visit(job: str, trail: tuple[str, ...]) -> None:
+        for needed in sorted(waits.get(job, ())):
+            if needed in trail:
+                loop = " -> ".join((*trail[trail.index(needed) :], needed))
+                notebooks = sorted({s.notebook.name for s in steps if s.job_name in trail})
+                raise DataError(
+                    f"build jobs wait for each other in a circle ({loop}); change metadata zqf.job or "
+                    f"zqf.after of {', '.join(notebooks)}",
+                    file=steps[0].notebook.parent,
+                )
+            visit(needed, (*trail, needed))
+
+    for job in waits:
+        visit(job, (job,))
+
+
 def write_plan(plan: Plan) -> Path:
     """Write the step files, the dataset stamp and ``report.mk``; each only if its content changed."""
     build = plan.build_dir
     for group in plan.groups():
         first = group[0]
         record = {
-            "notebook": str(first.notebook),
-            "runs": [{"step": step.id, "parameters": step.parameters} for step in group],
+            "job": first.job_name,
+            "runs": [
+                {
+                    "step": step.id,
+                    "notebook": str(step.notebook),
+                    "parameters": step.parameters,
+                    "inputs": [str(p) for p in step_inputs(plan, step)],
+                }
+                for step in group
+            ],
             "dataset": str(plan.dataset),
             "root": str(plan.root),
             "output_root": str(plan.output_root),
             "reports": str(plan.reports),
             "processed": str(plan.processed),
-            "after": list(first.after),
-            "inputs": [str(p) for p in step_inputs(plan, first)],
+            "job_stamp": str(plan.job_stamp(first)),
         }
         write_bytes_atomic(plan.step_file(first), _json_bytes(record))
+        if not all(step_targets(plan, step)["executed"].is_file() for step in group):
+            plan.job_stamp(first).unlink(missing_ok=True)  # an executed notebook was removed: redo
+        for step in group:
+            write_bytes_atomic(plan.run_stamp(step), _json_bytes(run_signature(plan, step)))
     write_bytes_atomic(build / "dataset.json", _json_bytes(_dataset_stamp(plan, build / "dataset.json")))
     index = {
         "dataset": str(plan.dataset),
@@ -463,11 +545,21 @@ def step_targets(plan: Plan, step: Step) -> dict[str, Path]:
     }
 
 
+def run_signature(plan: Plan, step: Step) -> dict:
+    """What a run is asked to do: its run stamp holds this."""
+    return {
+        "step": step.id,
+        "notebook": str(step.notebook),
+        "parameters": step.parameters,
+        "dataset": str(plan.dataset),
+        "output_root": str(plan.output_root),
+    }
+
+
 def step_inputs(plan: Plan, step: Step) -> list[Path]:
-    """What a notebook run depends on: the notebook, its step file, the dataset's stamp, the package
-    modules it imports and the output stamps of the runs it comes after (the same for every run of
-    one notebook)."""
-    inputs = [step.notebook, plan.step_file(step), plan.build_dir / "dataset.json"]
+    """What a notebook run depends on: the notebook, its run stamp (its parameters), the dataset's
+    stamp, the package modules it imports and the output stamps of the runs it comes after."""
+    inputs = [step.notebook, plan.run_stamp(step), plan.build_dir / "dataset.json"]
     inputs += [Path(m) for m in step.modules]
     inputs += [step_targets(plan, s)["outputs"] for s in plan.steps if s.id in step.after]
     return inputs
@@ -489,16 +581,22 @@ def makefile_text(plan: Plan) -> str:
     pages = []
     for group in plan.groups():
         step_file = _sh(plan.step_file(group[0]))
-        executed = " ".join(_mk(step_targets(plan, step)["executed"]) for step in group)
-        needs = " ".join(map(_mk, step_inputs(plan, group[0])))
-        # the runs of one notebook are one recipe (grouped targets): they share a kernel
+        job_stamp = _mk(plan.job_stamp(group[0]))
+        own_stamps = {step_targets(plan, step)["outputs"] for step in group}
+        needs = []  # every run's inputs, less the output stamps the job writes itself
+        for step in group:
+            needs += [p for p in step_inputs(plan, step) if p not in own_stamps and p not in needs]
+        # the runs of one job are one recipe: they share a kernel, and the job decides run by run
+        # what is out of date; its stamp is touched when all its runs are up to date
         lines += [
-            f"{executed} {'&:' if len(group) > 1 else ':'} {needs}",
+            f"{job_stamp}: {' '.join(map(_mk, needs))}",
             f"\t@{python} -m zqf_analysis.build build-step $(if $(ZQF_FORCE),--force) {step_file}",
         ]
         for step in group:
             target = step_targets(plan, step)
             lines += [
+                # no recipe: made by the job; its own time tells the pages whether it changed
+                f"{_mk(target['executed'])}: {job_stamp} ;",
                 # written by the step only when the files it wrote changed: dependents wait on it
                 f"{_mk(target['outputs'])}: {_mk(target['executed'])} ;",
                 f"{_mk(target['reviewer'])} {_mk(target['full'])} &: {_mk(target['executed'])} "
@@ -560,25 +658,27 @@ def _first_line(source: str) -> str:
 def run_step(
     step_file: str | Path, render_only: bool = False, run: str | None = None, force: bool = False
 ) -> int:
-    """Execute a notebook's runs with papermill and render each twice; one line per run.
+    """Execute a job's notebook runs with papermill and render each twice; one line per run.
 
-    The runs of one notebook (one per question) share a kernel, one after another: between runs the
-    kernel's namespace, execution count, open figures and matplotlib/pandas settings are reset, so
-    each run sees what a fresh kernel would, without paying for a new kernel and its imports. A run is
-    executed only when its executed notebook is missing or older than one of its inputs (or ``force``).
-    With ``render_only``, the run named ``run`` (default: the first) is rendered if its pages are stale.
+    The runs of one job (a notebook's runs, one per question, and the notebooks that joined its job)
+    share a kernel, one after another: between runs the kernel's namespace, execution count, open
+    figures and matplotlib/pandas settings are reset, so each run sees what a fresh kernel would,
+    without paying for a new kernel and its imports. A run is executed only when its executed
+    notebook is missing or older than one of its inputs (or ``force``), judged just before it would
+    start, so a run that waits for an earlier run of the job sees what that run wrote. With
+    ``render_only``, the run named ``run`` (default: the first) is rendered if its pages are stale.
 
     On failure the executed notebook is kept as ``executed/<step>.failed.ipynb``, the last good
     notebook and pages stay in place, the message names the notebook, the cell and the error, and the
-    notebook's later runs are not started.
+    job's later runs are not started.
     """
     from zqf_analysis import render
 
     render.avoid_slow_imports()
     record = json.loads(Path(step_file).read_text(encoding="utf-8"))
     plan = _plan_from_record(record)
-    notebook = Path(record["notebook"])
-    runs = [Step(r["step"], notebook, r["parameters"]) for r in record["runs"]]
+    runs = [Step(r["step"], Path(r["notebook"]), r["parameters"]) for r in record["runs"]]
+    inputs = {r["step"]: [Path(p) for p in r.get("inputs", [])] for r in record["runs"]}
     if render_only:
         chosen = [s for s in runs if s.id == run] if run else runs[:1]
         if not chosen:
@@ -591,21 +691,29 @@ def run_step(
         _render_executed(record, step, target)
         print(f"  rendered  {step.id:<16} {time.monotonic() - started:5.1f} s", flush=True)
         return 0
-    inputs = [Path(p) for p in record.get("inputs", [])]
-    stale = [s for s in runs if force or _out_of_date(step_targets(plan, s)["executed"], inputs)]
-    if not stale:
+
+    def stale(step: Step) -> bool:
+        return force or _out_of_date(step_targets(plan, step)["executed"], inputs[step.id])
+
+    started_ns = time.time_ns()
+    if not any(map(stale, runs)):
+        _touch(record["job_stamp"], started_ns)
         return 0
-    kernel_log = Path(record["reports"]) / ".build" / f"{notebook.stem}.kernel.log"
+    kernel_log = Path(record["reports"]) / ".build" / f"{record['job']}.kernel.log"
     with _SharedKernel(record, kernel_log) as kernel:
-        for number, step in enumerate(stale):
+        executed_any = False
+        for number, step in enumerate(runs):
+            if not stale(step):
+                continue
             started = time.monotonic()
             target = step_targets(plan, step)
-            if number:
+            if executed_any:
                 kernel.reset()
             status = _execute(record, step, target, kernel)
             if status:
                 return status
-            if number == len(stale) - 1:
+            executed_any = True
+            if not any(map(stale, runs[number + 1 :])):
                 kernel.begin_shutdown()  # the kernel exits while the last pages render
             kernel.warmed_up()
             executed_at = time.monotonic()
@@ -616,7 +724,17 @@ def run_step(
                 f"pages {done - executed_at:.1f} s)",
                 flush=True,
             )
+    _touch(record["job_stamp"], started_ns)
     return 0
+
+
+def _touch(path: str | Path, when_ns: int) -> None:
+    """Set ``path``'s time to when the job started (created if missing): an input edited while the
+    job ran is newer than the stamp, so the next build looks at it again."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    os.utime(path, ns=(when_ns, when_ns))
 
 
 def _warm_up_rendering() -> None:
@@ -650,7 +768,7 @@ def _render_executed(record: dict, step: Step, target: dict) -> None:
     _render_pages(notebook, record, step, target)
 
 
-#: Run in a shared kernel between two runs of a notebook: what a fresh kernel would have.
+#: Run in a shared kernel between two runs of a job: what a fresh kernel would have.
 _RESET_KERNEL = """\
 get_ipython().reset(new_session=True)
 import os as _zqf_os, sys as _zqf_sys, warnings as _zqf_warnings
@@ -668,7 +786,7 @@ del _zqf_os, _zqf_sys, _zqf_warnings
 
 
 class _SharedKernel:
-    """One kernel for the runs of a notebook: started on first use with its output and start-up
+    """One kernel for the runs of a job: started on first use with its output and start-up
     chatter in the kernel log (file descriptor 2 points there meanwhile), shut down at the end."""
 
     def __init__(self, record: dict, log: Path) -> None:
@@ -778,7 +896,7 @@ def _plan_from_record(record: dict) -> Plan:
         reports=Path(record["reports"]),
         processed=Path(record["processed"]),
         steps=(),
-        notebooks_dir=Path(record["notebook"]).parent,
+        notebooks_dir=Path(record["runs"][0]["notebook"]).parent,
     )
 
 
