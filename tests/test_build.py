@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -487,3 +488,22 @@ def test_step_files_are_rewritten_only_when_they_change(notebooks, tmp_path):
     assert [r["step"] for r in record["runs"]] == ["03_themes-Q2", "03_themes-Q8", "03_themes-Q13"]
     assert record["runs"][1]["parameters"]["k"] == 4 and record["runs"][1]["parameters"]["question"] == "Q8"
     assert os.path.exists(makefile)
+
+
+def test_kernels_talk_over_private_unix_sockets_when_the_path_allows(tmp_path, monkeypatch):
+    """No TCP port is picked and released for a kernel to bind later (a race between parallel jobs)."""
+    kernel = build._SharedKernel({}, tmp_path / "kernel.log")
+    short = Path(tempfile.mkdtemp(prefix="zqf-test-", dir="/tmp"))
+    monkeypatch.setattr(tempfile, "tempdir", str(short))
+    try:
+        chosen = kernel._transport()
+        assert chosen["transport"] == "ipc"
+        folder = Path(chosen["connection_file"]).parent
+        assert folder.parent == short and folder.is_dir() and kernel.runtime == str(folder)
+    finally:
+        shutil.rmtree(short)
+    deep = tmp_path / ("d" * 90)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    assert kernel._transport() == {} and kernel.runtime is None  # too long for a socket path: TCP
+    assert list(deep.iterdir()) == []

@@ -1,9 +1,10 @@
 """The report build: plan the notebook runs for a dataset, validate every parameter before any kernel
 starts, and let Make run only the steps whose inputs changed, in parallel where they are independent.
 
-``build-plan`` writes ``<reports>/.build/`` (one JSON file per step, a dataset stamp and ``report.mk``),
-each file only when its content changes, so Make's timestamps say exactly what is out of date;
-``build-step`` executes one notebook with papermill and renders it; ``build-index`` writes index.html.
+``build-plan`` writes ``<reports>/.build/`` (a JSON file per job listing its runs, a stamp per run
+holding its parameters, a dataset stamp and ``report.mk``), each file only when its content changes,
+so Make's timestamps say exactly what is out of date; ``build-step`` executes a job's out-of-date
+notebook runs with papermill in one kernel and renders them; ``build-index`` writes index.html.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -790,7 +792,7 @@ class _SharedKernel:
     chatter in the kernel log (file descriptor 2 points there meanwhile), shut down at the end."""
 
     def __init__(self, record: dict, log: Path) -> None:
-        self.record, self.log, self.manager, self.stopping = record, log, None, False
+        self.record, self.log, self.manager, self.stopping, self.runtime = record, log, None, False, None
         self.warming: threading.Thread | None = None
 
     def warm_up_rendering(self) -> None:
@@ -816,12 +818,25 @@ class _SharedKernel:
         if self.manager is None:
             from jupyter_client.manager import KernelManager
 
-            self.manager = KernelManager(kernel_name=KERNEL)
+            self.manager = KernelManager(kernel_name=KERNEL, **self._transport())
             # the kernel's own output goes to the kernel log, never into the build's progress lines:
             # ipykernel echoes whatever reaches its file descriptor 1 (C extensions, subprocesses) to
             # the stdout it was started with, which would otherwise be Make's, shared by every job
             self.manager.start_kernel(cwd=self.record["root"], stdout=self.redirect.handle)
         return self.manager
+
+    def _transport(self) -> dict:
+        """Unix sockets in a private folder where they can be had: TCP ports are picked, released and
+        then bound by the kernel, so kernels starting together in parallel jobs could race for one."""
+        self.runtime = None
+        if os.name != "posix":
+            return {}
+        folder = tempfile.mkdtemp(prefix="zqf-kernel-")
+        if len(folder) > 80:  # a socket path holds at most 107 bytes
+            os.rmdir(folder)
+            return {}
+        self.runtime = folder
+        return {"transport": "ipc", "connection_file": os.path.join(folder, "kernel.json")}
 
     def reset(self) -> None:
         """Clear the namespace and settings the previous run left; a kernel that died is replaced."""
@@ -863,7 +878,9 @@ class _SharedKernel:
                     self.manager.shutdown_kernel(now=not self.manager.is_alive())
             except Exception:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
                 pass
-            self.manager, self.stopping = None, False
+            if self.runtime:
+                shutil.rmtree(self.runtime, ignore_errors=True)
+            self.manager, self.stopping, self.runtime = None, False, None
 
     def __exit__(self, *exc) -> None:
         try:
@@ -1142,7 +1159,7 @@ def register(subparsers) -> None:
     plan.set_defaults(run=_cmd_plan)
 
     step = subparsers.add_parser(
-        "build-step", help="execute a planned notebook's runs and render them (used by Make)"
+        "build-step", help="execute a planned job's notebook runs and render them (used by Make)"
     )
     step.add_argument("step_file")
     step.add_argument("--render-only", action="store_true", help="only render an executed notebook again")
