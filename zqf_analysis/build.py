@@ -568,7 +568,8 @@ def step_inputs(plan: Plan, step: Step) -> list[Path]:
 
 
 def makefile_text(plan: Plan) -> str:
-    """The Make rules of the build: one rule per notebook run, its rendering, and the index page."""
+    """The Make rules of the build: one rule per job (its runs share a kernel), one per run's pages, and
+    the index page."""
     sources = render_sources()
     python = _sh(plan.python)
     lines = [
