@@ -39,7 +39,8 @@ BUILD_PARAMETERS = ("dataset", "output_root")
 @dataclass(frozen=True)
 class Step:
     """One notebook run: ``id`` names its outputs (``03_themes-Q8``), ``after`` the steps it needs and
-    ``job`` the build job (one kernel) it runs in: the notebook's name unless it declares another."""
+    ``job`` the build job (one kernel) it runs in: the notebook's name unless it declares another
+    (:func:`notebook_job`)."""
 
     id: str
     notebook: Path
@@ -47,10 +48,6 @@ class Step:
     after: tuple[str, ...] = ()
     modules: tuple[str, ...] = ()
     job: str = ""
-
-    @property
-    def job_name(self) -> str:
-        return self.job or self.notebook.stem
 
 
 @dataclass(frozen=True)
@@ -75,12 +72,12 @@ class Plan:
         join it. A job's runs share one kernel, one after another, while other jobs run beside it."""
         found: dict[str, list[Step]] = {}
         for step in self.steps:
-            found.setdefault(step.job_name, []).append(step)
+            found.setdefault(step.job, []).append(step)
         return [tuple(group) for group in found.values()]
 
     def step_file(self, step: Step) -> Path:
         """The file Make hands to ``build-step``: one per job, listing its runs."""
-        return self.build_dir / "steps" / f"{step.job_name}.job.json"
+        return self.build_dir / "steps" / f"{step.job}.job.json"
 
     def run_stamp(self, step: Step) -> Path:
         """What one run is asked to do (notebook, parameters, dataset, output root), rewritten only
@@ -89,7 +86,7 @@ class Plan:
 
     def job_stamp(self, step: Step) -> Path:
         """Touched when the job's runs are all up to date: Make's target for the job."""
-        return self.build_dir / "jobs" / f"{step.job_name}.done"
+        return self.build_dir / "jobs" / f"{step.job}.done"
 
 
 # -------------------------------------------------------------------------------- parameters
@@ -399,7 +396,7 @@ def plan_build(
         else:
             fan_out = [None]
         modules = package_modules(notebook, Path(__file__).resolve().parent)
-        job = notebook_job(notebook) or ""
+        job = notebook_job(notebook) or notebook.stem
         for question_id in fan_out:
             chosen = {**params, **given, **values}
             if question_id is not None:
@@ -442,16 +439,16 @@ def plan_build(
 def _check_jobs(steps: list[Step]) -> None:
     """Jobs must not wait for each other in a circle (Make would drop the loop and build in a wrong
     order): a job waits for another when one of its runs comes after one of that job's runs."""
-    job_of = {s.id: s.job_name for s in steps}
+    job_of = {s.id: s.job for s in steps}
     waits: dict[str, set[str]] = {}
     for step in steps:
-        waits.setdefault(step.job_name, set()).update(job_of[a] for a in step.after if job_of[a] != step.job_name)
+        waits.setdefault(step.job, set()).update(job_of[a] for a in step.after if job_of[a] != step.job)
 
     def visit(job: str, trail: tuple[str, ...]) -> None:
         for needed in sorted(waits.get(job, ())):
             if needed in trail:
                 loop = " -> ".join((*trail[trail.index(needed) :], needed))
-                notebooks = sorted({s.notebook.name for s in steps if s.job_name in trail})
+                notebooks = sorted({s.notebook.name for s in steps if s.job in trail})
                 raise DataError(
                     f"build jobs wait for each other in a circle ({loop}); change metadata zqf.job or "
                     f"zqf.after of {', '.join(notebooks)}",
@@ -469,7 +466,7 @@ def write_plan(plan: Plan) -> Path:
     for group in plan.groups():
         first = group[0]
         record = {
-            "job": first.job_name,
+            "job": first.job,
             "runs": [
                 {
                     "step": step.id,
