@@ -85,7 +85,7 @@ def timed(command: list[str], env: dict | None = None, cwd: Path = ROOT) -> dict
 
 def plain_approach(plan: dict, out_root: Path, work: Path, tree: Path) -> dict:
     """Each planned notebook run, parameterised the same way, through `jupyter nbconvert --execute`."""
-    from zqf_analysis.render import avoid_slow_imports
+    from zqf_analysis.report.pages import avoid_slow_imports
 
     avoid_slow_imports()
     from papermill.iorw import load_notebook_node, write_ipynb

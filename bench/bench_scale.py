@@ -54,8 +54,8 @@ def memory_mb(field: str) -> float:
 def measure(path: Path, separator: str, expect_error: bool) -> dict:
     """Run read_export + tabulate_export once in this (fresh) process; times exclude the imports."""
     from zqf_analysis.errors import DataError
-    from zqf_analysis.load import read_export, tabulate_export
-    from zqf_analysis.questionnaire import load_questionnaire
+    from zqf_analysis.data.load import read_export, tabulate_export
+    from zqf_analysis.data.questionnaire import load_questionnaire
 
     questionnaire = load_questionnaire(ROOT / "data" / "raw" / "zaqa-2024" / "questionnaire.yaml")
     before = resource.getrusage(resource.RUSAGE_SELF)
@@ -104,8 +104,8 @@ def generator_key() -> str:
 
 def make_export(data: Path, respondents: int, fmt: str, bad_cells: int = 0) -> tuple[Path, float, list]:
     """The cached synthetic export (generated on first use), the seconds it took, and its bad cells."""
-    from zqf_analysis import synth
-    from zqf_analysis.questionnaire import load_questionnaire
+    from zqf_analysis.data import synth
+    from zqf_analysis.data.questionnaire import load_questionnaire
 
     tag = f"-bad{bad_cells}" if bad_cells else ""
     path = data / f"export-{respondents}-seed{SEED}{tag}-{generator_key()}.{fmt}"
@@ -148,8 +148,8 @@ def run_child(path: Path, expect_error: bool = False) -> dict:
 
 def expected_counts(respondents: int) -> list[list]:
     """Counts and bases computed straight from the generator's answer arrays (no parsing at all)."""
-    from zqf_analysis import synth
-    from zqf_analysis.questionnaire import load_questionnaire
+    from zqf_analysis.data import synth
+    from zqf_analysis.data.questionnaire import load_questionnaire
 
     questionnaire = load_questionnaire(synth.default_questionnaire_path())
     answers = synth.generate_answers(questionnaire, respondents, SEED)
@@ -170,8 +170,8 @@ def expected_counts(respondents: int) -> list[list]:
 
 def expected_error_head(bad: list, respondents: int, first_row: int) -> list[str]:
     """The row/question pairs the error must list first, found the plain way from the injected cells."""
-    from zqf_analysis import synth
-    from zqf_analysis.questionnaire import load_questionnaire
+    from zqf_analysis.data import synth
+    from zqf_analysis.data.questionnaire import load_questionnaire
 
     questionnaire = load_questionnaire(synth.default_questionnaire_path())
     lines = []
@@ -201,8 +201,8 @@ def explode_reference_s(respondents: int = 1_000_000) -> dict:
     (``str.split().explode().value_counts()``) and with Arrow's own kernels (split, flatten, count)."""
     code = f"""
 import json, time, pyarrow as pa, pyarrow.compute as pc
-from zqf_analysis import synth
-from zqf_analysis.questionnaire import load_questionnaire
+from zqf_analysis.data import synth
+from zqf_analysis.data.questionnaire import load_questionnaire
 q = load_questionnaire(synth.default_questionnaire_path())
 cells = synth.synthetic_export(q, {respondents}, {SEED})[synth._header(q["Q6"])]
 column = cells.astype(object)

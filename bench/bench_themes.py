@@ -16,9 +16,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from zqf_analysis.embed import DEFAULT_BACKEND, embed_texts  # noqa: E402
-from zqf_analysis.segment import is_substantive, split_segments  # noqa: E402
-from zqf_analysis.themes import choose_k, cluster_vectors  # noqa: E402
+from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts  # noqa: E402
+from zqf_analysis.themes.segment import is_substantive, split_segments  # noqa: E402
+from zqf_analysis.themes.stage import choose_k, cluster_vectors  # noqa: E402
 
 ANSWERS = 10_000
 TARGET_SECONDS = 30.0

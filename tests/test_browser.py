@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from zqf_analysis import render
+from zqf_analysis.report import pages as render
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile-export"

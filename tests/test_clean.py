@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from zqf_analysis.clean import (
+from zqf_analysis.data.clean import (
     clean_dataset,
     clean_dataset_to,
     clean_institutions,
@@ -16,7 +16,7 @@ from zqf_analysis.clean import (
     read_processed,
     unused_mappings,
 )
-from zqf_analysis.load import load_dataset
+from zqf_analysis.data.load import load_dataset
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ import papermill
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from zqf_analysis import describe
-from zqf_analysis.clean import clean_dataset
+from zqf_analysis.stats import describe
+from zqf_analysis.data.clean import clean_dataset
 from zqf_analysis.errors import DataError
-from zqf_analysis.load import load_dataset
-from zqf_analysis.questionnaire import parse_questionnaire
+from zqf_analysis.data.load import load_dataset
+from zqf_analysis.data.questionnaire import parse_questionnaire
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "tests" / "fixtures" / "synthetic-export"
@@ -60,7 +60,7 @@ def test_confidence_outside_0_1_is_a_clear_error(confidence):
 
 
 def test_unknown_interval_method_names_the_accepted_ones():
-    with pytest.raises(DataError, match=r"ci_method 'wald'.*wilson, beta, jeffreys"):
+    with pytest.raises(DataError, match=r"ci_method='wald'.*wilson, beta, jeffreys"):
         describe.interval_settings(0.95, "wald")
 
 

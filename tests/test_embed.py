@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from zqf_analysis.embed import content_words, embed_texts, get_backend, transformer_available, wordllama_files
+from zqf_analysis.themes.embed import content_words, embed_texts, get_backend, transformer_available, wordllama_files
 from zqf_analysis.errors import DataError
 
 TEXTS = [

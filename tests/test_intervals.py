@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from zqf_analysis import intervals
+from zqf_analysis.stats import intervals
 from zqf_analysis.errors import DataError
 
 
@@ -38,6 +38,6 @@ def test_the_interval_module_does_not_need_pandas():
     import subprocess
     import sys
 
-    code = "import sys, zqf_analysis.intervals as i; i.proportion_interval(20, 23); print('pandas' in sys.modules)"
+    code = "import sys, zqf_analysis.stats.intervals as i; i.proportion_interval(20, 23); print('pandas' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

@@ -10,7 +10,7 @@ import pandas as pd
 import papermill
 import pytest
 
-from zqf_analysis.load import load_dataset
+from zqf_analysis.data.load import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "tests" / "fixtures" / "synthetic-export"

@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zqf_analysis import describe, plots
-from zqf_analysis.clean import clean_dataset
-from zqf_analysis.load import load_dataset
-from zqf_analysis.questionnaire import parse_questionnaire
+from zqf_analysis.report import plots
+from zqf_analysis.stats import describe
+from zqf_analysis.data.clean import clean_dataset
+from zqf_analysis.data.load import load_dataset
+from zqf_analysis.data.questionnaire import parse_questionnaire
 
 ROOT = Path(__file__).resolve().parents[1]
 

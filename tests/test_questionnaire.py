@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from zqf_analysis.errors import DataError
-from zqf_analysis.questionnaire import load_questionnaire, parse_questionnaire
+from zqf_analysis.data.questionnaire import load_questionnaire, parse_questionnaire
 
 
 def questionnaire_with(question: dict) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from zqf_analysis.load import load_dataset
+from zqf_analysis.data.load import load_dataset
 
 
 @pytest.fixture(scope="module")

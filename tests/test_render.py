@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from zqf_analysis import render
+from zqf_analysis.report import pages as render
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "tests" / "fixtures" / "synthetic-export"
@@ -201,7 +201,7 @@ def test_write_index_writes_atomically_from_the_plan_file(tmp_path):
 
 
 def test_readme_summary_drops_markdown_marks_but_keeps_arithmetic(tmp_path):
-    from zqf_analysis.render import _readme_summary
+    from zqf_analysis.report.pages import _readme_summary
 
     (tmp_path / "README.md").write_text(
         "# Title\n\nFrom the report *Survey A* with **bold**, `code` and 2 * 3 = 6.\n\nSecond paragraph.\n",

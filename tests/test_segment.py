@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from zqf_analysis.segment import is_substantive, segment_answers, split_segments
+from zqf_analysis.themes.segment import is_substantive, segment_answers, split_segments
 
 
 def test_numbered_points_are_split():

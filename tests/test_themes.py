@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from zqf_analysis.errors import DataError
-from zqf_analysis.themes import (
+from zqf_analysis.themes.stage import (
     ThemeParams,
     adjusted_rand,
     agreement,

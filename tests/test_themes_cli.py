@@ -67,7 +67,9 @@ def test_bad_input_fails_clearly_and_writes_nothing(tmp_path):
     assert done.returncode == 2 and "column response_id: missing column(s) response_id" in done.stderr
     assert not out.exists()
     done = _run("cluster", "--input", str(_answers(tmp_path)), "--output", str(out), "--k", "x")
-    assert done.returncode == 2 and "expected a whole number or 'auto'" in done.stderr
+    assert done.returncode == 2 and "expected a whole number of at least 2, or 'auto'" in done.stderr
+    done = _run("cluster", "--input", str(_answers(tmp_path)), "--output", str(out), "--k", "1")
+    assert done.returncode == 2 and "expected a whole number of at least 2, or 'auto'" in done.stderr
     done = _run("cluster", "--input", str(_answers(tmp_path)), "--output", str(out), "--backend", "bert")
-    assert done.returncode == 2 and "unknown backend 'bert'" in done.stderr
+    assert done.returncode == 2 and "backend='bert': expected one of tfidf, wordllama, transformer" in done.stderr
     assert not out.exists()

@@ -9,7 +9,7 @@ from zqf_analysis.errors import DataError
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from zqf_analysis.clean import clean_dataset_to
+    from zqf_analysis.data.clean import clean_dataset_to
 
     written = clean_dataset_to(args.dataset, args.output, separator=args.separator)
     for path in written:
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _registrations():
     registrations = []
-    for module_name in ("zqf_analysis.themes_cli", "zqf_analysis.build"):
+    for module_name in ("zqf_analysis.themes.cli", "zqf_analysis.build.plan"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError as exc:

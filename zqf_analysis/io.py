@@ -1,20 +1,23 @@
-"""Atomic, byte-stable writing of processed tables and other outputs.
+"""Atomic, byte-stable writing of processed tables, figures, pages and build records: the package's one
+writer.
 
 Outputs are first written into a temporary sibling and then renamed into place, so a failure never
 leaves a half-written file and a reader never sees one; CSVs are written with fixed formatting so a
-rerun on the same input gives identical bytes.
+rerun on the same input gives identical bytes. pandas and matplotlib are imported only by the
+functions that need them: the build writes its records through here on every no-op run.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -55,6 +58,11 @@ def write_bytes_atomic(target: str | Path, data: bytes) -> Path:
     return target
 
 
+def write_text_atomic(target: str | Path, text: str) -> Path:
+    """Write ``text`` as UTF-8 atomically: a reader sees the old file or the new one, never half of one."""
+    return write_bytes_atomic(target, text.encode("utf-8"))
+
+
 #: Settings every saved figure is written under: an SVG id salt (reruns give equal ids) and SVG text
 #: kept as text (searchable, and quicker to write than glyph outlines; matplotlib escapes it as XML).
 FIGURE_SAVE_RC = {"svg.hashsalt": "zqf-analysis", "svg.fonttype": "none"}
@@ -93,6 +101,7 @@ def save_figure(fig, folder: str | Path, stem: str, rc: Mapping | None = None) -
 
 
 def write_csv_atomic(target: str | Path, frame: pd.DataFrame) -> Path:
+    """Write ``frame`` as :func:`csv_bytes` to ``target`` atomically."""
     return write_bytes_atomic(target, csv_bytes(frame))
 
 
@@ -105,17 +114,3 @@ def write_tables_atomic(folder: str | Path, tables: Mapping[str, pd.DataFrame]) 
     folder = Path(folder)
     rendered = {name: csv_bytes(frame) for name, frame in tables.items()}
     return [write_bytes_atomic(folder / f"{name}.csv", data) for name, data in rendered.items()]
-
-
-def replace_dir_atomic(source: str | Path, target: str | Path) -> None:
-    """Move a fully built directory onto ``target``, replacing the old one only once the new is whole."""
-    source, target = Path(source), Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    backup = target.with_name(f".{target.name}.old")
-    if backup.exists():
-        shutil.rmtree(backup)
-    if target.exists():
-        os.replace(target, backup)
-    os.replace(source, target)
-    if backup.exists():
-        shutil.rmtree(backup)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from zqf_analysis.io import atomic_path
-from zqf_analysis.questionnaire import Question, Questionnaire, load_questionnaire
+from zqf_analysis.data.questionnaire import Question, Questionnaire, load_questionnaire
 
 #: Invented institutions: some spelled two ways (typo, capitals) so the cleaning mapping has work to do.
 INSTITUTIONS = (
@@ -314,8 +314,8 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, title_rows: tuple[str, ...]) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m zqf_analysis.synth --respondents N --seed S --out PATH``: write a synthetic export."""
-    parser = argparse.ArgumentParser(prog="python -m zqf_analysis.synth", description=__doc__)
+    """``python -m zqf_analysis.data.synth --respondents N --seed S --out PATH``: write a synthetic export."""
+    parser = argparse.ArgumentParser(prog="python -m zqf_analysis.data.synth", description=__doc__)
     parser.add_argument("--respondents", type=int, required=True, help="number of submissions (rows)")
     parser.add_argument(
         "--seed", type=int, required=True, help="random seed; the same seed gives the same file"

@@ -24,8 +24,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from zqf_analysis.errors import DataError
-from zqf_analysis.questionnaire import Question, Questionnaire, load_questionnaire
-from zqf_analysis.validate import (
+from zqf_analysis.data.questionnaire import Question, Questionnaire, load_questionnaire
+from zqf_analysis.data.validate import (
     SHOWN_FAILURES,
     check,
     claims_schema,

@@ -19,9 +19,8 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from zqf_analysis.errors import DataError
+from zqf_analysis.themes.params import BACKENDS, DEFAULT_BACKEND  # noqa: F401 - part of embed's interface
 
-BACKENDS = ("tfidf", "wordllama", "transformer")
-DEFAULT_BACKEND = "wordllama"
 
 # Words any answer about micro-credentials may use whatever its theme; they carry no theme.
 DOMAIN_STOP_WORDS = frozenset(

@@ -29,8 +29,8 @@ import pandas as pd
 import yaml
 
 from zqf_analysis.errors import DataError
-from zqf_analysis.questionnaire import safe_load_yaml
-from zqf_analysis.segment import is_substantive, normalise_text, split_segments
+from zqf_analysis.data.questionnaire import safe_load_yaml
+from zqf_analysis.themes.segment import is_substantive, normalise_text, split_segments
 
 UNCODED = "uncoded"
 _CODE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -368,7 +368,7 @@ def prototype_texts(codebook: Codebook) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _similarity_backend():
-    from zqf_analysis.embed import WordLlamaBackend
+    from zqf_analysis.themes.embed import WordLlamaBackend
 
     # No IDF and no centring on the batch: an answer's vector must not depend on the other answers.
     return WordLlamaBackend(centre=False, idf=False)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, display
 
-from zqf_analysis.load import Dataset
-from zqf_analysis.questionnaire import Questionnaire
+from zqf_analysis.data.load import Dataset
+from zqf_analysis.data.questionnaire import Questionnaire
 
 _TABLE_STYLE = (
     "<style>table.zqf-table td, table.zqf-table th {text-align: left !important; vertical-align: top; "

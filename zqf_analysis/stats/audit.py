@@ -13,10 +13,10 @@ from fractions import Fraction
 
 import pandas as pd
 
-from zqf_analysis.describe import percent_text, round_half_up
+from zqf_analysis.stats.describe import percent_text, round_half_up
 from zqf_analysis.errors import DataError
-from zqf_analysis.load import Dataset
-from zqf_analysis.questionnaire import Question, Questionnaire
+from zqf_analysis.data.load import Dataset
+from zqf_analysis.data.questionnaire import Question, Questionnaire
 
 AUDIT_COLUMNS = ["claim_id", "location", "claim", "stated", "recomputed", "verdict", "reason"]
 VERDICTS = ("agrees", "disagrees", "cannot_check")
@@ -108,9 +108,9 @@ class Finding:
 def audit_data(
     dataset: Dataset, tables: dict[str, pd.DataFrame] | None = None, caveats: dict | None = None
 ) -> AuditData:
-    """Bundle a loaded dataset and its cleaned tables (``zqf_analysis.clean.clean_dataset``) for the audit."""
+    """Bundle a loaded dataset and its cleaned tables (``zqf_analysis.data.clean.clean_dataset``) for the audit."""
     if tables is None:
-        from zqf_analysis.clean import clean_dataset
+        from zqf_analysis.data.clean import clean_dataset
 
         tables = clean_dataset(dataset)
     counts = tables["closed_counts"].merge(
@@ -302,7 +302,7 @@ def _combined(counts: list[Count], question: Question, data: AuditData) -> tuple
 
 
 def _export_union(data: AuditData, question: Question, options: list[str]) -> int:
-    from zqf_analysis.load import split_choices
+    from zqf_analysis.data.load import split_choices
 
     column = data.responses[question.id]
     wanted = set(options)
@@ -440,7 +440,7 @@ def check_respondents(claim, data: AuditData) -> Finding:
 
 def _types_of(claim, data: AuditData) -> list[str]:
     types = _options(claim)
-    from zqf_analysis.validate import INSTITUTION_TYPES
+    from zqf_analysis.data.validate import INSTITUTION_TYPES
 
     unknown = [t for t in types if t not in INSTITUTION_TYPES]
     if not types or unknown:

@@ -26,12 +26,12 @@ from pathlib import Path
 
 from zqf_analysis import paths
 from zqf_analysis.errors import DataError
+from zqf_analysis.io import write_bytes_atomic, write_text_atomic
+from zqf_analysis.stats.intervals import interval_settings
+from zqf_analysis.themes.params import check_backend, check_k, check_seed
 
 KERNEL = "zqf-analysis"
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_[A-Za-z0-9_-]+\.ipynb$")
-#: Embedding backends a themes notebook accepts when the themes package does not list its own.
-FALLBACK_BACKENDS = ("tfidf", "wordllama", "model2vec", "transformer")
-CI_METHODS = ("wilson", "normal", "agresti_coull", "beta", "jeffreys", "binom_test")
 #: Parameters the build sets itself for every notebook.
 BUILD_PARAMETERS = ("dataset", "output_root")
 
@@ -199,41 +199,23 @@ def parse_overrides(items: list[str] | tuple[str, ...]) -> list[tuple[str | None
     return overrides
 
 
-def _backends() -> tuple[str, ...]:
-    """Backends the themes stage declares (``BACKENDS`` in embed.py), read without importing it (that
-    would load the embedding libraries on every no-op build); else the documented list."""
-    source = Path(__file__).resolve().parent / "embed.py"
-    try:
-        for node in ast.parse(source.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "BACKENDS" for t in node.targets):
-                return tuple(ast.literal_eval(node.value))
-    except (OSError, SyntaxError, ValueError):
-        pass
-    return FALLBACK_BACKENDS
+def _check_confidence(value: object) -> None:
+    interval_settings(value, "wilson")
 
 
-def write_bytes_atomic(target: Path, data: bytes) -> Path:
-    """Write ``data`` atomically, leaving an unchanged file untouched so Make sees it as up to date.
+def _check_ci_method(value: object) -> None:
+    interval_settings(0.95, value)
 
-    The same contract as :func:`zqf_analysis.io.write_bytes_atomic`, without importing pandas, which
-    would cost most of a no-op build's time.
-    """
-    target = Path(target)
-    if target.is_file() and target.read_bytes() == data:
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.fchmod(handle, 0o666 & ~mask)  # mkstemp makes 0600; pages are ordinary, shareable files
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return target
+
+#: Parameters whose rule belongs to a stage: the same function checks the notebook's parameter, the
+#: build's and the command line's (light modules: nothing heavy is imported to check a parameter).
+_RULES = {
+    "backend": check_backend,
+    "k": check_k,
+    "seed": check_seed,
+    "confidence": _check_confidence,
+    "ci_method": _check_ci_method,
+}
 
 
 def check_parameter(
@@ -251,24 +233,14 @@ def check_parameter(
         open_ids = [q.id for q in questionnaire.open]
         if value not in open_ids:
             fail(f"an open question of {dataset.name}'s questionnaire: {', '.join(open_ids) or 'none'}")
-    elif name == "backend":
-        if value not in _backends():
-            fail(f"one of {', '.join(_backends())}")
-    elif name == "k":
-        if not (value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= 2)):
-            fail("a whole number of at least 2, or 'auto'")
-    elif name == "seed":
-        if not isinstance(value, int) or value < 0:
-            fail("a whole number of at least 0")
+    elif name in _RULES:
+        try:
+            _RULES[name](value)
+        except DataError as exc:
+            raise DataError(exc.problem, file=notebook) from None
     elif name in ("codebook", "human_coding"):
         if value not in ("", "none", "None", None) and not _existing(value, dataset):
             fail("an existing file (relative to the project or the dataset folder), '' or 'none'")
-    elif name == "confidence":
-        if not isinstance(value, (int, float)) or not 0 < float(value) < 1:
-            fail("a number between 0 and 1, such as 0.95")
-    elif name == "ci_method":
-        if value not in CI_METHODS:
-            fail(f"one of {', '.join(CI_METHODS)}")
     elif name == "output_root":
         if not isinstance(value, str):
             fail("a folder path or ''")
@@ -287,20 +259,22 @@ def _existing(value: object, dataset: Path) -> bool:
 # ---------------------------------------------------------------------------------------- plan
 
 
-def package_modules(notebook: Path, package_dir: Path) -> tuple[str, ...]:
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def package_modules(notebook: Path, package_dir: Path = PACKAGE_DIR) -> tuple[str, ...]:
     """The package's source files a notebook uses: its ``zqf_analysis`` imports, followed through the
-    package's own imports (read with ``ast``), plus ``__init__.py``. Editing one of them re-runs the
-    notebook; editing an unrelated module does not."""
+    package's own imports, with the ``__init__.py`` of every package on the way (importing
+    ``zqf_analysis.stats.describe`` runs ``zqf_analysis/__init__.py`` and ``stats/__init__.py`` too).
+    Editing one of them re-runs the notebook; editing an unrelated module does not."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     code = "\n".join(
         "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
         for c in cells
         if c.get("cell_type") == "code"
     )
-    pending = list(_imported_modules(code, package_dir))
+    pending = [*_imported_modules(code, package_dir), package_dir / "__init__.py"]
     seen: set[Path] = set()
-    init = package_dir / "__init__.py"
-    pending.append(init)
     while pending:
         path = pending.pop()
         if path in seen or not path.is_file():
@@ -310,14 +284,39 @@ def package_modules(notebook: Path, package_dir: Path) -> tuple[str, ...]:
     return tuple(sorted(str(p) for p in seen))
 
 
+def _module_files(dotted: str, package_dir: Path) -> list[Path]:
+    """The files importing ``<package>.<dotted>`` runs: each sub-package's ``__init__.py`` on the way
+    and the module itself (a name that is neither, such as a function, adds nothing)."""
+    files, folder = [], package_dir
+    for part in dotted.split("."):
+        if (folder / part / "__init__.py").is_file():
+            folder = folder / part
+            files.append(folder / "__init__.py")
+        else:
+            if (folder / f"{part}.py").is_file():
+                files.append(folder / f"{part}.py")
+            break
+    return files
+
+
 def _imported_modules(source: str, package_dir: Path) -> list[Path]:
-    """Package modules that ``source`` imports, found by a plain reading of its import lines (a full
-    ``ast`` walk of the package costs a third of a second on every no-op build)."""
+    """Package modules that ``source`` imports (``import zqf_analysis.a.b``, ``from zqf_analysis.a
+    import b``, ``from zqf_analysis.a.b import name``), found by a plain reading of its import lines
+    (a full ``ast`` walk of the package costs a third of a second on every no-op build)."""
     package = re.escape(package_dir.name)
-    names = re.findall(rf"^\s*(?:from|import)\s+{package}\.(\w+)", source, re.M)
-    for group in re.findall(rf"^\s*from\s+{package}\s+import\s+(\([^)]*\)|[^\n#]+)", source, re.M):
-        names += [n.split(" as ")[0].strip(" ()\n\\") for n in group.split(",")]
-    return [package_dir / f"{name}.py" for name in names if name]
+    files: list[Path] = []
+    for dotted in re.findall(rf"^\s*import\s+{package}\.([\w.]+)", source, re.M):
+        files += _module_files(dotted, package_dir)
+    pattern = rf"^\s*from\s+{package}((?:\.\w+)*)\s+import\s+(\([^)]*\)|[^\n#]+)"
+    for dotted, names in re.findall(pattern, source, re.M):
+        base = dotted.lstrip(".")
+        if base:
+            files += _module_files(base, package_dir)
+        for item in names.split(","):
+            name = item.split(" as ")[0].strip(" ()\n\\")
+            if name:
+                files += _module_files(f"{base}.{name}" if base else name, package_dir)
+    return files
 
 
 def plan_build(
@@ -337,7 +336,7 @@ def plan_build(
     share a job and its kernel (``"zqf": {"job": "name"}``, see :func:`notebook_job`). A notebook with a
     ``question`` parameter runs once for each open question of the questionnaire (or ``questions``).
     """
-    from zqf_analysis.questionnaire import load_questionnaire
+    from zqf_analysis.data.questionnaire import load_questionnaire
 
     root = paths.project_root()
     dataset_path = paths.resolve(dataset)
@@ -395,7 +394,7 @@ def plan_build(
             fan_out = list(questions or open_ids)
         else:
             fan_out = [None]
-        modules = package_modules(notebook, Path(__file__).resolve().parent)
+        modules = package_modules(notebook)
         job = notebook_job(notebook) or notebook.stem
         for question_id in fan_out:
             chosen = {**params, **given, **values}
@@ -511,7 +510,7 @@ def _json_bytes(record: object) -> bytes:
 
 def _dataset_stamp(plan: Plan, stamp: Path) -> dict:
     """The dataset's file listing and SHA-256; the hash is reused while sizes and times are unchanged."""
-    from zqf_analysis.render import dataset_files, dataset_sha256
+    from zqf_analysis.report.pages import dataset_files, dataset_sha256
 
     listing = {
         p.relative_to(plan.dataset).as_posix(): [p.stat().st_size, p.stat().st_mtime_ns]
@@ -672,7 +671,7 @@ def run_step(
     notebook and pages stay in place, the message names the notebook, the cell and the error, and the
     job's later runs are not started.
     """
-    from zqf_analysis import render
+    from zqf_analysis.report import pages as render
 
     render.avoid_slow_imports()
     record = json.loads(Path(step_file).read_text(encoding="utf-8"))
@@ -738,7 +737,7 @@ def _touch(path: str | Path, when_ns: int) -> None:
 
 
 def _warm_up_rendering() -> None:
-    from zqf_analysis import render
+    from zqf_analysis.report import pages as render
 
     try:
         render.warm_up()
@@ -888,8 +887,8 @@ class _SharedKernel:
 
 
 def render_sources() -> list[Path]:
-    package = Path(__file__).resolve().parent
-    return [package / "render.py", *sorted((package / "templates").glob("*"))]
+    report = PACKAGE_DIR / "report"
+    return [report / "pages.py", *sorted((report / "templates").glob("*"))]
 
 
 def _pages_current(target: dict) -> bool:
@@ -921,7 +920,7 @@ def _execute(record: dict, step: Step, target: dict, kernel: _SharedKernel) -> i
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from zqf_analysis import render
+    from zqf_analysis.report import pages as render
 
     logging.getLogger("papermill").setLevel(logging.ERROR)  # the build checked the parameters itself
     executed = target["executed"]
@@ -1033,7 +1032,7 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _render_pages(notebook, record: dict, step: Step, target: dict) -> None:
-    from zqf_analysis import render
+    from zqf_analysis.report import pages as render
 
     provenance = notebook.metadata.get("zqf_provenance") or {}
     title = _notebook_title(notebook) or step.id
@@ -1055,8 +1054,8 @@ def _render_pages(notebook, record: dict, step: Step, target: dict) -> None:
             provenance, {"Report index": "../index.html", "Without code": f"../{step.id}.html"}
         ),
     )
-    render.write_text_atomic(target["full"], full)
-    render.write_text_atomic(target["reviewer"], reviewer)
+    write_text_atomic(target["full"], full)
+    write_text_atomic(target["reviewer"], reviewer)
     for page in (target["full"], target["reviewer"]):
         os.utime(page)  # newer than the executed notebook even when the text is unchanged
 
@@ -1110,7 +1109,7 @@ def _cmd_step(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    from zqf_analysis.render import write_index
+    from zqf_analysis.report.pages import write_index
 
     started = time.monotonic()
     page = write_index(args.plan_file)

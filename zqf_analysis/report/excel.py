@@ -164,7 +164,7 @@ def describe_sheets(
 ) -> list[Sheet]:
     """The sheets of ``tables.xlsx``: the respondent profile, one per closed question (the columns of
     ``closed_summary.csv``, a lost count written as "not legible in source"), and the audit."""
-    from zqf_analysis.describe import NOT_LEGIBLE
+    from zqf_analysis.stats.describe import NOT_LEGIBLE
 
     sheets: list[Sheet] = []
     if profile is not None:

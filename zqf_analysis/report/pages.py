@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zqf_analysis import __version__
+from zqf_analysis.io import write_text_atomic
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -262,13 +263,6 @@ def external_references(page: str) -> list[str]:
     return _EXTERNAL.findall(page) + _CSS_IMPORT.findall(page)
 
 
-def write_text_atomic(target: str | Path, text: str) -> Path:
-    """Write a page atomically: a reader sees the old page or the new one, never half of one."""
-    from zqf_analysis.build import write_bytes_atomic
-
-    return write_bytes_atomic(target, text.encode("utf-8"))
-
-
 # ------------------------------------------------------------------------------------ index page
 
 
@@ -392,7 +386,7 @@ def theme_findings(themes, question, settings=None) -> dict:
     else:
         pairs = {(r["response_id"], r[column]) for r in records}
     counts = Counter(value or "(none)" for _, value in pairs)
-    from zqf_analysis.intervals import IntervalSettings, proportion_interval
+    from zqf_analysis.stats.intervals import IntervalSettings, proportion_interval
 
     rows = []
     for theme, count in sorted(counts.items(), key=lambda item: (-item[1], str(item[0]))):
@@ -444,7 +438,7 @@ def index_context(plan: Mapping) -> dict:
     """Everything index.html shows, read from the build plan and whatever outputs exist."""
     from urllib.parse import quote
 
-    from zqf_analysis.questionnaire import load_questionnaire
+    from zqf_analysis.data.questionnaire import load_questionnaire
 
     dataset, reports, processed = Path(plan["dataset"]), Path(plan["reports"]), Path(plan["processed"])
     questionnaire = load_questionnaire(dataset / "questionnaire.yaml")
@@ -482,7 +476,7 @@ def index_context(plan: Mapping) -> dict:
         )
     settings = None
     try:
-        from zqf_analysis.intervals import interval_settings
+        from zqf_analysis.stats.intervals import interval_settings
 
         settings = interval_settings(
             describe_params.get("confidence", 0.95), describe_params.get("ci_method", "wilson")

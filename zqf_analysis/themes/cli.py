@@ -12,7 +12,7 @@ from zqf_analysis.errors import DataError
 
 
 def _read_answers(path: str) -> pd.DataFrame:
-    from zqf_analysis.load import read_text_table
+    from zqf_analysis.data.load import read_text_table
 
     frame = read_text_table(path)
     missing = [c for c in ("response_id", "text") if c not in frame.columns]
@@ -41,7 +41,7 @@ def _check_output(output: str, source: str) -> Path:
 
 
 def _code(args: argparse.Namespace) -> int:
-    from zqf_analysis.codebook import code_answers, load_codebook
+    from zqf_analysis.themes.codebook import code_answers, load_codebook
     from zqf_analysis.io import write_csv_atomic
 
     codebook = load_codebook(args.codebook)
@@ -54,15 +54,12 @@ def _code(args: argparse.Namespace) -> int:
 
 
 def _parse_k(value: str):
-    if value == "auto":
-        return "auto"
+    from zqf_analysis.themes.params import check_k
+
     try:
-        k = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number or 'auto', got {value!r}") from None
-    if k < 1:
-        raise argparse.ArgumentTypeError("k must be at least 1")
-    return k
+        return check_k(value)
+    except DataError as exc:
+        raise argparse.ArgumentTypeError(exc.problem.removeprefix(f"parameter k={value!r}: ")) from None
 
 
 def cluster_answers(
@@ -71,9 +68,9 @@ def cluster_answers(
     """``answers`` with ``theme`` (the cluster of the answer's first point, "C1".., or
     "non-substantive"), ``themes`` (clusters of all its points, joined with ``|``) and
     ``theme_terms`` (the top terms of ``theme``)."""
-    from zqf_analysis.embed import DEFAULT_BACKEND, embed_texts
-    from zqf_analysis.segment import is_substantive
-    from zqf_analysis.themes import choose_k, cluster_vectors, segment_table, top_terms
+    from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts
+    from zqf_analysis.themes.segment import is_substantive
+    from zqf_analysis.themes.stage import choose_k, cluster_vectors, segment_table, top_terms
 
     frame = answers.assign(substantive=answers["text"].map(is_substantive))
     segments = segment_table(frame, text_column="text")
@@ -99,11 +96,10 @@ def cluster_answers(
 
 
 def _cluster(args: argparse.Namespace) -> int:
-    from zqf_analysis.embed import BACKENDS
     from zqf_analysis.io import write_csv_atomic
+    from zqf_analysis.themes.params import check_backend
 
-    if args.backend not in BACKENDS:
-        raise DataError(f"unknown backend {args.backend!r}; expected one of {', '.join(BACKENDS)}")
+    check_backend(args.backend)
     answers = _read_answers(args.input)
     target = _check_output(args.output, args.input)
     clustered = cluster_answers(answers, args.k, args.backend, args.seed)
@@ -114,7 +110,7 @@ def _cluster(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     """Add the ``code`` and ``cluster`` commands to the package's command line."""
-    from zqf_analysis.embed import BACKENDS, DEFAULT_BACKEND
+    from zqf_analysis.themes.params import BACKENDS, DEFAULT_BACKEND
 
     code = subparsers.add_parser("code", help="code answers (response_id,text) against a codebook YAML")
     code.add_argument("--codebook", required=True, help="codebook YAML file")

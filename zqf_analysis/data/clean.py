@@ -15,7 +15,7 @@ import pandas as pd
 
 from zqf_analysis.errors import DataError
 from zqf_analysis.io import write_tables_atomic
-from zqf_analysis.load import Dataset, load_dataset
+from zqf_analysis.data.load import Dataset, load_dataset
 from zqf_analysis.paths import processed_dir
 
 #: Answers that say nothing about the question (compared after :func:`_answer_key`).

@@ -35,23 +35,18 @@ def interval_settings(confidence: float | str = 0.95, ci_method: str = "wilson")
     >>> interval_settings(0.9, "beta")
     IntervalSettings(confidence=0.9, ci_method='beta')
     """
+    expected = "expected a number between 0 and 1 (exclusive), such as 0.95"
     try:
         level = float(confidence)
     except (TypeError, ValueError):
-        raise DataError(
-            f"confidence must be a number between 0 and 1 (exclusive), got {confidence!r}",
-            column="confidence",
-        ) from None
-    if not 0.0 < level < 1.0:
-        raise DataError(
-            f"confidence must be between 0 and 1 (exclusive), got {confidence!r}", column="confidence"
-        )
+        raise DataError(f"parameter confidence={confidence!r}: {expected}") from None
+    if isinstance(confidence, bool) or not 0.0 < level < 1.0:
+        raise DataError(f"parameter confidence={confidence!r}: {expected}")
     method = str(ci_method).strip()
     if method not in CI_METHODS:
         raise DataError(
-            f"ci_method {ci_method!r} is not a statsmodels proportion_confint method; expected one of "
-            f"{', '.join(CI_METHODS)}",
-            column="ci_method",
+            f"parameter ci_method={ci_method!r}: expected a statsmodels proportion_confint method, one of "
+            f"{', '.join(CI_METHODS)}"
         )
     return IntervalSettings(confidence=level, ci_method=method)
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from zqf_analysis.errors import DataError
-from zqf_analysis.questionnaire import Questionnaire
+from zqf_analysis.data.questionnaire import Questionnaire
 
 COUNT_STATUSES = ("legible", "stated", "missing", "tabulated")
 INSTITUTION_TYPES = (

@@ -13,14 +13,14 @@ from pathlib import Path
 import pandas as pd
 
 from zqf_analysis.errors import DataError
-from zqf_analysis.intervals import (  # noqa: F401 - part of describe's interface
+from zqf_analysis.stats.intervals import (  # noqa: F401 - part of describe's interface
     CI_METHODS,
     IntervalSettings,
     interval_settings,
     proportion_interval,
     wilson_interval,
 )
-from zqf_analysis.questionnaire import Question, Questionnaire
+from zqf_analysis.data.questionnaire import Question, Questionnaire
 
 #: How a count the source lost is shown in tables and charts.
 NOT_LEGIBLE = "not legible in source"

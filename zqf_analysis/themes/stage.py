@@ -20,11 +20,12 @@ from sklearn.metrics import adjusted_rand_score, cohen_kappa_score, confusion_ma
 from threadpoolctl import threadpool_limits
 
 from zqf_analysis import paths
-from zqf_analysis.codebook import UNCODED, Codebook, code_answer, find_codebook, load_codebook
-from zqf_analysis.embed import BACKENDS, DEFAULT_BACKEND, STOP_WORDS, embed_texts
+from zqf_analysis.themes.codebook import UNCODED, Codebook, code_answer, find_codebook, load_codebook
+from zqf_analysis.themes.embed import DEFAULT_BACKEND, STOP_WORDS, embed_texts
+from zqf_analysis.themes.params import check_backend, check_k, check_seed
 from zqf_analysis.errors import DataError
 from zqf_analysis.io import save_figure, write_csv_atomic
-from zqf_analysis.segment import is_substantive, split_segments
+from zqf_analysis.themes.segment import is_substantive, split_segments
 
 K_MAX = 8
 K_SEARCH_SAMPLE = 2000
@@ -53,14 +54,9 @@ class ThemeParams:
     guided: bool = True
 
     def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise DataError(f"parameter backend={self.backend!r}: expected one of {', '.join(BACKENDS)}")
-        if not (
-            self.k == "auto" or (isinstance(self.k, int) and not isinstance(self.k, bool) and self.k >= 1)
-        ):
-            raise DataError(f"parameter k={self.k!r}: expected a whole number of at least 1, or 'auto'")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise DataError(f"parameter seed={self.seed!r}: expected a whole number of at least 0")
+        check_backend(self.backend)
+        check_k(self.k)
+        check_seed(self.seed)
         if not isinstance(self.question, str) or not self.question:
             raise DataError(f"parameter question={self.question!r}: expected a question id such as 'Q8'")
 
@@ -100,8 +96,8 @@ def _existing_file(value: str, dataset: Path, name: str) -> Path:
 def load_answers(dataset: str | Path, question: str) -> pd.DataFrame:
     """The question's answers from the cleaning stage: ``question_id, response_id, text, clean_text,
     substantive, duplicate_of`` (a DataError if the question is not an open question)."""
-    from zqf_analysis.clean import clean_dataset
-    from zqf_analysis.load import load_dataset
+    from zqf_analysis.data.clean import clean_dataset
+    from zqf_analysis.data.load import load_dataset
 
     data = load_dataset(dataset)
     open_ids = [q.id for q in data.questionnaire.open]
@@ -288,7 +284,7 @@ def map_2d(vectors: np.ndarray, seed: int) -> np.ndarray:
 def read_human_coding(path: str | Path, response_ids: list[str]) -> pd.Series:
     """A human coding file (``response_id, code``; one row per answer) as a Series by response id;
     ids that are not answers of the question, repeats and empty codes are errors."""
-    from zqf_analysis.load import read_text_table
+    from zqf_analysis.data.load import read_text_table
 
     frame = read_text_table(path)
     missing = [c for c in ("response_id", "code") if c not in frame.columns]

@@ -1,0 +1,54 @@
+"""The themes stage's parameter rules, defined once for the notebook, the build's parameter check and
+the command line: embedding backends, the number of themes ``k`` and the random seed.
+
+This module imports nothing heavy, so the build can check parameters without loading the embedding
+libraries.
+"""
+
+from __future__ import annotations
+
+from zqf_analysis.errors import DataError
+
+#: Embedding backends (see :mod:`zqf_analysis.themes.embed`).
+BACKENDS = ("tfidf", "wordllama", "transformer")
+DEFAULT_BACKEND = "wordllama"
+#: The fewest discovered themes that make a grouping (one theme would be no theme at all).
+MIN_K = 2
+
+
+def check_backend(value: object) -> str:
+    """``value`` if it names a backend; else :class:`DataError`.
+
+    >>> check_backend("tfidf")
+    'tfidf'
+    """
+    if value not in BACKENDS:
+        raise DataError(f"parameter backend={value!r}: expected one of {', '.join(BACKENDS)}")
+    return str(value)
+
+
+def check_k(value: object) -> int | str:
+    """``"auto"`` or a whole number of at least :data:`MIN_K`; a digit string (from a command line) is
+    read as a number.
+
+    >>> check_k("auto"), check_k(4), check_k("5")
+    ('auto', 4, 5)
+    """
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= MIN_K):
+        return value
+    raise DataError(f"parameter k={value!r}: expected a whole number of at least {MIN_K}, or 'auto'")
+
+
+def check_seed(value: object) -> int:
+    """A whole number of at least 0.
+
+    >>> check_seed(0)
+    0
+    """
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise DataError(f"parameter seed={value!r}: expected a whole number of at least 0")
+    return value
