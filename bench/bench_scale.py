@@ -53,9 +53,9 @@ def memory_mb(field: str) -> float:
 
 def measure(path: Path, separator: str, expect_error: bool) -> dict:
     """Run read_export + tabulate_export once in this (fresh) process; times exclude the imports."""
-    from zqf_analysis.errors import DataError
     from zqf_analysis.data.load import read_export, tabulate_export
     from zqf_analysis.data.questionnaire import load_questionnaire
+    from zqf_analysis.errors import DataError
 
     questionnaire = load_questionnaire(ROOT / "data" / "raw" / "zaqa-2024" / "questionnaire.yaml")
     before = resource.getrusage(resource.RUSAGE_SELF)

@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zqf_analysis.stats import audit
-from zqf_analysis.stats.describe import readme_caveats
-from zqf_analysis.errors import DataError
 from zqf_analysis.data.load import load_dataset
 from zqf_analysis.data.questionnaire import parse_questionnaire
+from zqf_analysis.errors import DataError
+from zqf_analysis.stats import audit
+from zqf_analysis.stats.describe import readme_caveats
 
 ROOT = Path(__file__).resolve().parents[1]
 

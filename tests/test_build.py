@@ -19,8 +19,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from zqf_analysis.build import plan as build
-from zqf_analysis.report import pages as render
 from zqf_analysis.errors import DataError
+from zqf_analysis.report import pages as render
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "tests" / "fixtures" / "synthetic-export"

@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from zqf_analysis.data.load import read_text_table
+from zqf_analysis.errors import DataError
 from zqf_analysis.themes.codebook import (
     code_answer,
     code_answers,
@@ -15,8 +17,6 @@ from zqf_analysis.themes.codebook import (
     normal_words,
     parse_codebook,
 )
-from zqf_analysis.errors import DataError
-from zqf_analysis.data.load import read_text_table
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / "data" / "raw" / "zaqa-2024"

@@ -12,11 +12,11 @@ import papermill
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from zqf_analysis.stats import describe
 from zqf_analysis.data.clean import clean_dataset
-from zqf_analysis.errors import DataError
 from zqf_analysis.data.load import load_dataset
 from zqf_analysis.data.questionnaire import parse_questionnaire
+from zqf_analysis.errors import DataError
+from zqf_analysis.stats import describe
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "tests" / "fixtures" / "synthetic-export"

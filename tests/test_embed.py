@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from zqf_analysis.themes.embed import content_words, embed_texts, get_backend, transformer_available, wordllama_files
 from zqf_analysis.errors import DataError
+from zqf_analysis.themes.embed import content_words, embed_texts, get_backend, transformer_available, wordllama_files
 
 TEXTS = [
     "Employers do not recognise micro-credentials",

@@ -6,9 +6,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from zqf_analysis.report import excel
-from zqf_analysis.errors import DataError
 from zqf_analysis.data.questionnaire import parse_questionnaire
+from zqf_analysis.errors import DataError
+from zqf_analysis.report import excel
 
 
 def _sheets():

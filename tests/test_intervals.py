@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from zqf_analysis.stats import intervals
 from zqf_analysis.errors import DataError
+from zqf_analysis.stats import intervals
 
 
 @pytest.mark.parametrize("alpha", [0.01, 0.05, 0.1, 0.5])
@@ -38,6 +38,9 @@ def test_the_interval_module_does_not_need_pandas():
     import subprocess
     import sys
 
-    code = "import sys, zqf_analysis.stats.intervals as i; i.proportion_interval(20, 23); print('pandas' in sys.modules)"
+    code = (
+        "import sys, zqf_analysis.stats.intervals as i; i.proportion_interval(20, 23); "
+        "print('pandas' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zqf_analysis.report import plots
-from zqf_analysis.stats import describe
 from zqf_analysis.data.clean import clean_dataset
 from zqf_analysis.data.load import load_dataset
 from zqf_analysis.data.questionnaire import parse_questionnaire
+from zqf_analysis.report import plots
+from zqf_analysis.stats import describe
 
 ROOT = Path(__file__).resolve().parents[1]
 

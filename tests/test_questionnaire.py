@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from zqf_analysis.errors import DataError
 from zqf_analysis.data.questionnaire import load_questionnaire, parse_questionnaire
+from zqf_analysis.errors import DataError
 
 
 def questionnaire_with(question: dict) -> dict:

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from zqf_analysis.data import load, synth
-from zqf_analysis.errors import DataError
 from zqf_analysis.data.load import read_export, read_text_table, tabulate_export
 from zqf_analysis.data.questionnaire import Questionnaire, load_questionnaire
+from zqf_analysis.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 

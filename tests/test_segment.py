@@ -1,8 +1,6 @@
-"""Segmentation: the issue's examples and the non-substantive answers of the survey."""
+"""Segmentation: answers split into the points they make."""
 
-import pandas as pd
-
-from zqf_analysis.themes.segment import is_substantive, segment_answers, split_segments
+from zqf_analysis.themes.segment import split_segments
 
 
 def test_numbered_points_are_split():
@@ -40,24 +38,3 @@ def test_long_sentence_with_commas_is_not_cut_into_a_list():
 def test_sentences_are_split_but_a_year_is_not_an_enumeration():
     text = "Launched in 2017, its goal is growth. It works in 4 areas."
     assert split_segments(text) == ["Launched in 2017, its goal is growth", "It works in 4 areas"]
-
-
-def test_non_substantive_answers():
-    assert [is_substantive(t) for t in ["N/A", "NIL", "None", "| don’t know", "", "Funding"]] == [
-        False,
-        False,
-        False,
-        False,
-        False,
-        True,
-    ]
-
-
-def test_segment_answers_keeps_the_link_and_drops_non_substantive():
-    answers = pd.DataFrame({"response_id": ["1", "2"], "text": ["Cost, recognition and support", "N/A"]})
-    segments = segment_answers(answers)
-    assert segments.to_dict("list") == {
-        "response_id": ["1", "1", "1"],
-        "segment_number": [1, 2, 3],
-        "segment": ["Cost", "recognition", "support"],
-    }

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from zqf_analysis.data import synth
-from zqf_analysis.errors import DataError
 from zqf_analysis.data.load import load_dataset, read_export
 from zqf_analysis.data.questionnaire import load_questionnaire
+from zqf_analysis.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "synthetic-export"

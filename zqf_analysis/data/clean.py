@@ -13,84 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from zqf_analysis.data.load import Dataset, load_dataset
+from zqf_analysis.data.text import answer_key, clean_text, is_substantive
 from zqf_analysis.errors import DataError
 from zqf_analysis.io import write_tables_atomic
-from zqf_analysis.data.load import Dataset, load_dataset
 from zqf_analysis.paths import processed_dir
 
-#: Answers that say nothing about the question (compared after :func:`_answer_key`).
-NON_SUBSTANTIVE = frozenset(
-    {
-        "n/a", "na", "n a", "nil", "none", "no", "nothing", "not applicable", "no comment", "no comments",
-        "i don't know", "i dont know", "i do not know", "don't know", "dont know", "do not know", "not sure",
-        "i am not sure", "no idea", "no answer", "unknown", "-", "--", ".", "?", "none so far", "nothing yet",
-    }
-)  # fmt: skip
 UNMAPPED = "unmapped"
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{7,}\d(?!\w)")
-_LONE_PIPE = re.compile(r"(?:(?<=^)|(?<=[\s\"'(]))\|(?=\s)")
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
-
-
 # ------------------------------------------------------------------------------------------ free text
-
-
-def clean_text(text: str) -> str:
-    """Readable text for analysis: the verbatim answer with only mechanical fixes.
-
-    - whitespace collapsed, typographic quotes made plain;
-    - a ``|`` standing alone as a word is the OCR's reading of a capital I;
-    - an answer written in capitals (SHOUTED) is put in sentence case;
-    - e-mail addresses and phone numbers are replaced by ``[email]`` and ``[phone]``.
-
-    >>> clean_text("| don’t know")
-    "I don't know"
-    >>> clean_text("SOME COMPANIES DO NOT RECOGNISE THEM. EVEN THE GOVERNMENT")
-    'Some companies do not recognise them. Even the government'
-    >>> clean_text("Call +260 977 123456 or write to a.b@zaqa.gov.zm")
-    'Call [phone] or write to [email]'
-    """
-    cleaned = str(text).translate(_QUOTES)
-    cleaned = re.sub(r"\s+", " ", cleaned).strip()
-    cleaned = _LONE_PIPE.sub("I", cleaned)
-    if _is_shouted(cleaned):
-        cleaned = _sentence_case(cleaned)
-    cleaned = _EMAIL.sub("[email]", cleaned)
-    cleaned = _PHONE.sub(_redact_phone, cleaned)
-    return cleaned
-
-
-def _is_shouted(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    words = re.findall(r"[A-Za-z]{2,}", text)
-    return len(words) >= 3 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
-
-
-def _sentence_case(text: str) -> str:
-    lowered = text.lower()
-    return re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), lowered)
-
-
-def _redact_phone(match: re.Match) -> str:
-    digits = sum(c.isdigit() for c in match.group(0))
-    return "[phone]" if digits >= 9 else match.group(0)
-
-
-def _answer_key(text: str) -> str:
-    """Comparison key: case-folded, punctuation at the ends and repeated spaces dropped."""
-    return re.sub(r"\s+", " ", text.casefold()).strip(" .,;:!\t")
-
-
-def is_substantive(text: str) -> bool:
-    """False for answers such as N/A, NIL, None or "I don't know" that carry no content.
-
-    >>> [is_substantive(t) for t in ("N/A", "NIL", "None", "I don't know", "Recognition")]
-    [False, False, False, False, True]
-    """
-    key = _answer_key(clean_text(text))
-    return bool(key) and key not in NON_SUBSTANTIVE
 
 
 def clean_open_responses(open_responses: pd.DataFrame, question_order: tuple[str, ...]) -> pd.DataFrame:
@@ -106,7 +37,7 @@ def clean_open_responses(open_responses: pd.DataFrame, question_order: tuple[str
     frame = frame.sort_values(["_order", "_position"], kind="stable")
     frame["clean_text"] = frame["text"].map(clean_text)
     frame["substantive"] = frame["text"].map(is_substantive)
-    keys = frame["clean_text"].map(_answer_key)
+    keys = frame["clean_text"].map(answer_key)
     first = frame.assign(_key=keys).groupby(["question_id", "_key"], sort=False)["response_id"].transform("first")
     frame["duplicate_of"] = first.where(first != frame["response_id"], "")
     return frame.drop(columns=["_order", "_position"]).reset_index(drop=True)

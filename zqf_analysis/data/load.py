@@ -23,7 +23,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from zqf_analysis.errors import DataError
 from zqf_analysis.data.questionnaire import Question, Questionnaire, load_questionnaire
 from zqf_analysis.data.validate import (
     SHOWN_FAILURES,
@@ -36,6 +35,7 @@ from zqf_analysis.data.validate import (
     open_responses_schema,
     require_columns,
 )
+from zqf_analysis.errors import DataError
 
 #: Columns that Microsoft Forms and Google Forms add to an export besides the questions.
 FORM_METADATA_COLUMNS = (

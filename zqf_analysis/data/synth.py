@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zqf_analysis.io import atomic_path
 from zqf_analysis.data.questionnaire import Question, Questionnaire, load_questionnaire
+from zqf_analysis.io import atomic_path
 
 #: Invented institutions: some spelled two ways (typo, capitals) so the cleaning mapping has work to do.
 INSTITUTIONS = (

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from zqf_analysis.errors import DataError
 from zqf_analysis.data.questionnaire import Questionnaire
+from zqf_analysis.errors import DataError
 
 COUNT_STATUSES = ("legible", "stated", "missing", "tabulated")
 INSTITUTION_TYPES = (

@@ -17,8 +17,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from zqf_analysis import io as zio
-from zqf_analysis.stats.describe import NOT_LEGIBLE, IntervalSettings, percent_text, pie_base_note
 from zqf_analysis.data.questionnaire import Question
+from zqf_analysis.stats.describe import NOT_LEGIBLE, IntervalSettings, percent_text, pie_base_note
 
 #: Settings under which every figure is drawn and saved: fixed fonts (the SVG id salt and text-as-text
 #: come from :data:`zqf_analysis.io.FIGURE_SAVE_RC`), so a rerun writes the same bytes.

@@ -47,10 +47,6 @@ def note(text: str, kind: str = "note") -> HTML:
     return HTML(f'<p style="background:{colour};padding:6px 10px;border-radius:4px">{escape(text)}</p>')
 
 
-def bullet_list(items: Iterable[object]) -> HTML:
-    return HTML("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
-
-
 def dataset_summary(data: Dataset) -> HTML:
     """What was loaded: survey, kind of source, respondents, questions by type, optional files."""
     questionnaire = data.questionnaire

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from zqf_analysis.data.questionnaire import Question, Questionnaire
 from zqf_analysis.errors import DataError
 from zqf_analysis.stats.intervals import (  # noqa: F401 - part of describe's interface
     CI_METHODS,
@@ -20,7 +21,6 @@ from zqf_analysis.stats.intervals import (  # noqa: F401 - part of describe's in
     proportion_interval,
     wilson_interval,
 )
-from zqf_analysis.data.questionnaire import Question, Questionnaire
 
 #: How a count the source lost is shown in tables and charts.
 NOT_LEGIBLE = "not legible in source"

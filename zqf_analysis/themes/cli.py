@@ -41,8 +41,8 @@ def _check_output(output: str, source: str) -> Path:
 
 
 def _code(args: argparse.Namespace) -> int:
-    from zqf_analysis.themes.codebook import code_answers, load_codebook
     from zqf_analysis.io import write_csv_atomic
+    from zqf_analysis.themes.codebook import code_answers, load_codebook
 
     codebook = load_codebook(args.codebook)
     answers = _read_answers(args.input)
@@ -68,8 +68,8 @@ def cluster_answers(
     """``answers`` with ``theme`` (the cluster of the answer's first point, "C1".., or
     "non-substantive"), ``themes`` (clusters of all its points, joined with ``|``) and
     ``theme_terms`` (the top terms of ``theme``)."""
+    from zqf_analysis.data.text import is_substantive
     from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts
-    from zqf_analysis.themes.segment import is_substantive
     from zqf_analysis.themes.stage import choose_k, cluster_vectors, segment_table, top_terms
 
     frame = answers.assign(substantive=answers["text"].map(is_substantive))

@@ -28,9 +28,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from zqf_analysis.errors import DataError
 from zqf_analysis.data.questionnaire import safe_load_yaml
-from zqf_analysis.themes.segment import is_substantive, normalise_text, split_segments
+from zqf_analysis.data.text import is_substantive, normalise_text
+from zqf_analysis.errors import DataError
+from zqf_analysis.themes.segment import split_segments
 
 UNCODED = "uncoded"
 _CODE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -21,7 +21,6 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from zqf_analysis.errors import DataError
 from zqf_analysis.themes.params import BACKENDS, DEFAULT_BACKEND  # noqa: F401 - part of embed's interface
 
-
 # Words any answer about micro-credentials may use whatever its theme; they carry no theme.
 DOMAIN_STOP_WORDS = frozenset(
     """micro micros credential credentials microcredential microcredentials mc mcs challenge challenges

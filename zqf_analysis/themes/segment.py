@@ -8,50 +8,14 @@ support"); themes are counted per point (segment) as well as per answer.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-import pandas as pd
-
-from zqf_analysis.errors import DataError
-
-# Answers that say nothing: left out of clustering and coding, but counted and listed.
-_NON_SUBSTANTIVE = re.compile(
-    r"""^(?:
-        n\s*/?\s*a | na | nil | none | nothing | no | nope | null | not\s+applicable | no\s+comments? |
-        (?:i\s+)?(?:do\s*not|don'?t|dont)\s+know | not\s+sure | unsure | no\s+idea | no\s+answer |
-        no\s+response | none\s+so\s+far | not\s+at\s+the\s+moment | [-_.?x]*
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
-)
+from zqf_analysis.data.text import normalise_text
 
 # "1. ...", "2) ...", "(3) ...": an enumeration marker at the start or after a space / punctuation.
 _ENUMERATION = re.compile(r"(?:^|(?<=[\s.;:,]))\(?(\d{1,2})[.)]\s+(?=\S)")
 # A sentence ends with . ! ? followed by a space and an upper-case letter or digit.
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]\"'’”][.!?])\s+(?=[A-Z0-9\"'‘“])")
 _LIST_ITEM_MAX_WORDS = 7
-
-
-def normalise_text(text: str) -> str:
-    """``text`` with Unicode normalised (NFKC), typographic quotes made plain, the OCR pipe read as
-    the capital I it stands for, and runs of white space collapsed; the words are unchanged.
-
-    >>> normalise_text("| don’t  know")
-    "I don't know"
-    """
-    text = unicodedata.normalize("NFKC", str(text))
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    text = re.sub(r"(?:(?<=^)|(?<=\s))\|(?=\s)", "I", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def is_substantive(text: str) -> bool:
-    """False for answers that carry no content (N/A, NIL, None, I don't know, an empty cell).
-
-    >>> [is_substantive(t) for t in ["N/A", "NIL", "| don’t know", "None", "Funding"]]
-    [False, False, False, False, True]
-    """
-    core = normalise_text(text).strip(" .!?-")
-    return bool(core) and not _NON_SUBSTANTIVE.match(core)
 
 
 def split_segments(text: str) -> list[str]:
@@ -117,23 +81,3 @@ def _split_short_list(clause: str) -> list[str]:
 def _tidy(segment: str) -> str:
     segment = segment.strip(" ,;:-")
     return re.sub(r"[.,;:]+$", "", segment).strip()
-
-
-def segment_answers(answers: pd.DataFrame) -> pd.DataFrame:
-    """One row per segment of every substantive answer: ``response_id``, ``segment_number`` (1, 2,
-    ... within the answer) and ``segment``; non-substantive answers give no rows.
-
-    ``answers`` needs the columns ``response_id`` and ``text``.
-    """
-    missing = [c for c in ("response_id", "text") if c not in answers.columns]
-    if missing:
-        raise DataError(
-            f"missing column(s) {', '.join(missing)}; expected response_id and text", column=missing[0]
-        )
-    rows = []
-    for response_id, text in zip(answers["response_id"], answers["text"], strict=True):
-        if not is_substantive(text):
-            continue
-        for number, segment in enumerate(split_segments(text), start=1):
-            rows.append((str(response_id), number, segment))
-    return pd.DataFrame(rows, columns=["response_id", "segment_number", "segment"])

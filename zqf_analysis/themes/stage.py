@@ -20,12 +20,13 @@ from sklearn.metrics import adjusted_rand_score, cohen_kappa_score, confusion_ma
 from threadpoolctl import threadpool_limits
 
 from zqf_analysis import paths
+from zqf_analysis.data.text import is_substantive
+from zqf_analysis.errors import DataError
+from zqf_analysis.io import save_figure, write_csv_atomic
 from zqf_analysis.themes.codebook import UNCODED, Codebook, code_answer, find_codebook, load_codebook
 from zqf_analysis.themes.embed import DEFAULT_BACKEND, STOP_WORDS, embed_texts
 from zqf_analysis.themes.params import check_backend, check_k, check_seed
-from zqf_analysis.errors import DataError
-from zqf_analysis.io import save_figure, write_csv_atomic
-from zqf_analysis.themes.segment import is_substantive, split_segments
+from zqf_analysis.themes.segment import split_segments
 
 K_MAX = 8
 K_SEARCH_SAMPLE = 2000

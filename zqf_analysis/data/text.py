@@ -1,0 +1,110 @@
+"""The text rules every stage shares: one normaliser, one definition of a non-substantive answer, and
+the cleaning that redacts e-mail addresses and phone numbers.
+
+The cleaning stage (``clean_text``, the ``substantive`` flag), the themes stage (which answers are
+segmented, clustered and coded) and the audit all read answers through these functions, so an answer
+left out of clustering is also left out of coding, and the other way round.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Typographic quotes and the no-break space, made plain.
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+#: A ``|`` standing alone as a word: the OCR's reading of a capital I.
+_LONE_PIPE = re.compile(r"(?:(?<=^)|(?<=[\s\"'(]))\|(?=\s)")
+
+#: Answers that say nothing about the question, matched on the whole answer after :func:`answer_key`.
+_NON_SUBSTANTIVE = re.compile(
+    r"""^(?:
+        n\s*/?\s*a | nil | null | none | nothing | no | nope | not\s+applicable | no\s+comments? |
+        (?:i\s+)?(?:do\s*not|don'?t|dont)\s+know | (?:i\s+am\s+|i'?m\s+)?not\s+sure | unsure | no\s+idea |
+        no\s+answer | no\s+response | unknown | none\s+so\s+far | nothing\s+yet | not\s+at\s+the\s+moment |
+        [-_.?x]*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{7,}\d(?!\w)")
+#: What the cleaning writes in place of what it redacts.
+REDACTION_MARKS = ("[email]", "[phone]")
+
+
+def normalise_text(text: object) -> str:
+    """``text`` with Unicode normalised (NFKC), typographic quotes made plain, a lone ``|`` read as the
+    capital I it stands for, and runs of white space collapsed; the words are unchanged.
+
+    >>> normalise_text("| don’t  know")
+    "I don't know"
+    """
+    text = unicodedata.normalize("NFKC", str(text)).translate(_QUOTES)
+    text = re.sub(r"\s+", " ", text).strip()
+    return _LONE_PIPE.sub("I", text)
+
+
+def answer_key(text: object) -> str:
+    """The comparison key of an answer: normalised, case-folded, punctuation at the ends dropped.
+
+    >>> answer_key("  Lack of Funding. ")
+    'lack of funding'
+    """
+    return normalise_text(text).casefold().strip(" .,;:!?\t-")
+
+
+def is_substantive(text: object) -> bool:
+    """False for answers that carry no content: an empty cell, N/A, NIL, None, "I don't know", "Not
+    sure", "Nothing yet", punctuation alone.
+
+    >>> [is_substantive(t) for t in ["N/A", "NIL", "| don’t know", "None", "n / a", "Nope", "Funding"]]
+    [False, False, False, False, False, False, True]
+    """
+    key = answer_key(text)
+    return bool(key) and not _NON_SUBSTANTIVE.match(key)
+
+
+def clean_text(text: object) -> str:
+    """Readable text for analysis: the verbatim answer with only mechanical fixes.
+
+    - :func:`normalise_text` (white space, quotes, the OCR pipe);
+    - an answer written in capitals (SHOUTED) is put in sentence case;
+    - e-mail addresses and phone numbers are replaced by ``[email]`` and ``[phone]``.
+
+    >>> clean_text("| don’t know")
+    "I don't know"
+    >>> clean_text("SOME COMPANIES DO NOT RECOGNISE THEM. EVEN THE GOVERNMENT")
+    'Some companies do not recognise them. Even the government'
+    >>> clean_text("Call +260 977 123456 or write to a.b@zaqa.gov.zm")
+    'Call [phone] or write to [email]'
+    """
+    cleaned = normalise_text(text)
+    if _is_shouted(cleaned):
+        cleaned = _sentence_case(cleaned)
+    return redact(cleaned)
+
+
+def redact(text: str) -> str:
+    """``text`` with e-mail addresses and phone numbers (9 digits or more) replaced by their marks.
+
+    >>> redact("mail me: x@y.org")
+    'mail me: [email]'
+    """
+    return _PHONE.sub(_redact_phone, _EMAIL.sub("[email]", text))
+
+
+def _is_shouted(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    return len(words) >= 3 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def _sentence_case(text: str) -> str:
+    lowered = text.lower()
+    return re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), lowered)
+
+
+def _redact_phone(match: re.Match) -> str:
+    digits = sum(c.isdigit() for c in match.group(0))
+    return "[phone]" if digits >= 9 else match.group(0)
