@@ -53,7 +53,7 @@ def memory_mb(field: str) -> float:
 
 def measure(path: Path, separator: str, expect_error: bool) -> dict:
     """Run read_export + tabulate_export once in this (fresh) process; times exclude the imports."""
-    from zqf_analysis.data.load import read_export, tabulate_export
+    from zqf_analysis.data.export import read_export, tabulate_export
     from zqf_analysis.data.questionnaire import load_questionnaire
     from zqf_analysis.errors import DataError
 

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts  # noqa: E402
 from zqf_analysis.themes.segment import is_substantive, split_segments  # noqa: E402
-from zqf_analysis.themes.stage import choose_k, cluster_vectors  # noqa: E402
+from zqf_analysis.themes.cluster import choose_k, cluster_vectors  # noqa: E402
 
 ANSWERS = 10_000
 TARGET_SECONDS = 30.0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from zqf_analysis.report import pages as render
+from zqf_analysis.report import pages
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile-export"
@@ -113,13 +113,13 @@ def dump_dom(browser: str, page: Path, profile: Path) -> str:
 
 def test_hostile_answers_never_run_and_show_as_text(hostile_report, tmp_path):
     browser = chromium()
-    pages = sorted(hostile_report.rglob("*.html"))
-    names = {p.relative_to(hostile_report).as_posix() for p in pages}
+    html_pages = sorted(hostile_report.rglob("*.html"))
+    names = {p.relative_to(hostile_report).as_posix() for p in html_pages}
     assert {"index.html", "01_clean.html", "full/01_clean.html"} <= names
     seen_text = []
-    for page in pages:
+    for page in html_pages:
         source = page.read_text(encoding="utf-8")
-        assert render.external_references(source) == [], page
+        assert pages.external_references(source) == [], page
         dom = DomReport()
         dom.feed(dump_dom(browser, page, tmp_path / "profile"))
         where = page.relative_to(hostile_report)

@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from zqf_analysis.build import plan as build
 from zqf_analysis.errors import DataError
-from zqf_analysis.report import pages as render
+from zqf_analysis.report import pages, provenance
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "tests" / "fixtures" / "synthetic-export"
@@ -199,13 +199,27 @@ def test_parse_value_and_make_escaping():
     assert build._mk("/a b/c:d#e$f") == "/a\\ b/c\\:d\\#e$$f"
 
 
-def test_package_modules_follow_imports_through_the_package():
-    modules = {
-        Path(p).name
-        for p in build.package_modules(ROOT / "notebooks" / "01_clean.ipynb", ROOT / "zqf_analysis")
-    }
-    assert {"clean.py", "load.py", "questionnaire.py", "errors.py", "__init__.py"} <= modules
-    assert "build.py" not in modules and "render.py" not in modules
+def _modules(notebook: str) -> set[str]:
+    package = ROOT / "zqf_analysis"
+    return {Path(p).relative_to(package).as_posix() for p in build.package_modules(ROOT / "notebooks" / notebook)}
+
+
+def test_package_modules_follow_imports_through_the_sub_packages():
+    cleaning = _modules("01_clean.ipynb")
+    # the modules it names, what they import in turn, and each package's __init__.py on the way
+    assert {"__init__.py", "errors.py", "paths.py", "data/__init__.py", "data/clean.py", "data/load.py"} <= cleaning
+    assert {"data/text.py", "data/questionnaire.py", "data/export.py", "report/show.py"} <= cleaning
+    assert not any(m.startswith(("build/", "stats/", "themes/")) for m in cleaning)
+    assert "report/pages.py" not in cleaning
+
+
+def test_editing_a_stats_module_reruns_exactly_the_notebooks_that_use_it():
+    notebooks = ("01_clean.ipynb", "02_describe.ipynb", "03_themes.ipynb")
+    users = {nb for nb in notebooks if "stats/describe.py" in _modules(nb)}
+    assert users == {"02_describe.ipynb"}
+    assert "stats/audit/checks.py" in _modules("02_describe.ipynb")  # through stats/audit/__init__.py
+    assert "themes/cluster.py" in _modules("03_themes.ipynb")
+    assert "themes/cluster.py" not in _modules("02_describe.ipynb")
 
 
 # ------------------------------------------------------------------------------------------- slow
@@ -225,9 +239,9 @@ def test_build_produces_every_page_and_reruns_only_what_changed(notebooks, tmp_p
     for step in steps:
         reviewer = (reports / f"{step}.html").read_text(encoding="utf-8")
         full = (reports / "full" / f"{step}.html").read_text(encoding="utf-8")
-        assert render.dataset_sha256(SYNTHETIC) in reviewer and render.dataset_sha256(SYNTHETIC) in full
+        assert provenance.dataset_sha256(SYNTHETIC) in reviewer and provenance.dataset_sha256(SYNTHETIC) in full
         assert "<script" not in reviewer and "<script" not in full
-        assert render.external_references(reviewer) == [] and render.external_references(full) == []
+        assert pages.external_references(reviewer) == [] and pages.external_references(full) == []
         assert (reports / "executed" / f"{step}.ipynb").is_file()
     describe = (reports / "02_describe.html").read_text(encoding="utf-8")
     assert "confidence 0.95 rows 2" in describe
@@ -244,11 +258,11 @@ def test_build_produces_every_page_and_reruns_only_what_changed(notebooks, tmp_p
     for step in steps:
         assert f'href="{step}.html"' in index and f'href="full/{step}.html"' in index
 
-    pages = sorted(reports.rglob("*.html"))
-    stamps = {p: p.stat().st_mtime_ns for p in pages}
+    html_pages = sorted(reports.rglob("*.html"))
+    stamps = {p: p.stat().st_mtime_ns for p in html_pages}
     again = run_build(notebooks, out)
     assert again.returncode == 0 and ran(again) == []
-    assert {p: p.stat().st_mtime_ns for p in pages} == stamps
+    assert {p: p.stat().st_mtime_ns for p in html_pages} == stamps
 
     changed = run_build(notebooks, out, "--param", "02_describe.confidence=0.9")
     assert ran(changed) == ["02_describe"]
@@ -272,7 +286,7 @@ def test_build_produces_every_page_and_reruns_only_what_changed(notebooks, tmp_p
     (dataset / "notes.txt").write_text("a new raw file\n")
     added = run_build(notebooks, out, dataset=dataset)
     assert added.returncode == 0 and len(ran(added)) == 5
-    assert render.dataset_sha256(dataset) in (reports / "03_themes-Q8.html").read_text(encoding="utf-8")
+    assert provenance.dataset_sha256(dataset) in (reports / "03_themes-Q8.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from zqf_analysis.data.load import read_text_table
+from zqf_analysis.data.files import read_text_table
 from zqf_analysis.errors import DataError
 from zqf_analysis.themes.codebook import (
     code_answer,

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from zqf_analysis.data.clean import clean_dataset_to
-from zqf_analysis.data.load import load_dataset, read_export, split_choices, tabulate_export
+from zqf_analysis.data.export import read_export, split_choices, tabulate_export
+from zqf_analysis.data.load import load_dataset
 from zqf_analysis.data.questionnaire import load_questionnaire
 from zqf_analysis.errors import DataError
 

@@ -15,8 +15,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from zqf_analysis.data import load, synth
-from zqf_analysis.data.load import read_export, read_text_table, tabulate_export
+from zqf_analysis.data import export, files, synth
+from zqf_analysis.data.export import read_export, tabulate_export
+from zqf_analysis.data.files import read_text_table
 from zqf_analysis.data.questionnaire import Questionnaire, load_questionnaire
 from zqf_analysis.errors import DataError
 
@@ -168,15 +169,15 @@ def test_arrow_reader_is_used_for_utf8_and_pandas_for_cp1252(tmp_path, questionn
     frame = synth.synthetic_export(questionnaire, 50, 2)
     synth.write_export(frame, tmp_path / "utf8.csv")
     synth.write_export(frame, tmp_path / "win.csv", encoding="cp1252")
-    reference = load._read_csv_pandas(tmp_path / "utf8.csv", ",")
+    reference = files._read_csv_pandas(tmp_path / "utf8.csv", ",")
 
     def refuse(*_args):
         raise AssertionError("a UTF-8 export should not need the pandas reader")
 
-    monkeypatch.setattr(load, "_read_csv_pandas", refuse)
+    monkeypatch.setattr(files, "_read_csv_pandas", refuse)
     fast = read_text_table(tmp_path / "utf8.csv")
     pd.testing.assert_frame_equal(fast, reference)
-    assert load._read_csv_arrow(tmp_path / "win.csv", ",") is None  # not UTF-8: left to pandas
+    assert files._read_csv_arrow(tmp_path / "win.csv", ",") is None  # not UTF-8: left to pandas
 
 
 @pytest.mark.parametrize(
@@ -195,7 +196,7 @@ def test_csv_reader_matches_pandas_on_awkward_files(tmp_path, text):
     path = tmp_path / "table.csv"
     path.write_bytes(text.encode("utf-8"))
     try:
-        expected = load._read_csv_pandas(path, ",")
+        expected = files._read_csv_pandas(path, ",")
         expected.columns = [str(c).strip() for c in expected.columns]
     except DataError as error:
         with pytest.raises(DataError) as raised:
@@ -207,9 +208,9 @@ def test_csv_reader_matches_pandas_on_awkward_files(tmp_path, text):
 
 def test_strip_is_skipped_only_when_no_cell_can_change():
     column = pd.Series(["Yes", "No", "", "caf\u00e9", "\u00a0Yes", "No\t"], dtype="str")
-    pd.testing.assert_series_equal(load._strip(column), column.str.strip())
+    pd.testing.assert_series_equal(export._strip(column), column.str.strip())
     clean = pd.Series(["Yes", "No", ""], dtype="str")
-    assert load._strip(clean) is clean
+    assert export._strip(clean) is clean
 
 
 # ------------------------------------------------------------------------------ readable errors
@@ -290,7 +291,7 @@ def test_arrow_responses_equal_the_plain_categoricals(tmp_path, questionnaire, m
     frame.loc[7, q1] = "Kalulu University "
     path = tmp_path / "export.csv"
     synth.write_export(frame, path)
-    monkeypatch.setattr(load, "read_text_table", lambda *_: pytest.fail("the Arrow route should read this file"))
+    monkeypatch.setattr(export, "read_text_table", lambda *_: pytest.fail("the Arrow route should read this file"))
     responses = read_export(path, questionnaire)
     pd.testing.assert_frame_equal(responses, plain_responses(path, questionnaire))
     assert list(responses["Q11"].cat.categories).count("I agree") == 1 and responses.at[5, "Q11"] == "I agree"
@@ -315,11 +316,11 @@ def test_arrow_and_pandas_routes_fail_alike_on_a_ragged_row(tmp_path, questionna
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[10] = lines[10].rstrip("\r\n") + ",extra\r\n"
     path.write_text("".join(lines), encoding="utf-8")
-    assert load._read_export_csv_arrow(path, questionnaire) is None  # Arrow refuses the row: pandas decides
+    assert export._read_export_csv_arrow(path, questionnaire) is None  # Arrow refuses the row: pandas decides
     with pytest.raises(DataError) as arrow_route:
         read_export(path, questionnaire)
     with pytest.raises(DataError) as plain_route:
-        load._map_columns(read_text_table(path), questionnaire, path)
+        export._map_columns(read_text_table(path), questionnaire, path)
     assert str(arrow_route.value) == str(plain_route.value) and "not a valid CSV file" in str(arrow_route.value)
 
 
@@ -330,12 +331,12 @@ def test_tables_from_categoricals_equal_tables_from_text(tmp_path, questionnaire
     responses = read_export(path, questionnaire)
     as_text = responses.astype("str")
     assert not any(isinstance(t, pd.CategoricalDtype) for t in as_text.dtypes)
-    load._split_choices.cache_clear()
+    export._split_choices.cache_clear()
     fast, plain = tabulate_export(responses, questionnaire), tabulate_export(as_text, questionnaire)
     for name in ("counts", "open_responses", "institutions"):
         pd.testing.assert_frame_equal(fast[name], plain[name])
     for question in questionnaire.closed:
-        assert load._distinct(responses[question.id]) == load._distinct(as_text[question.id])
+        assert export._distinct(responses[question.id]) == export._distinct(as_text[question.id])
 
 
 def test_open_answers_by_arrow_equal_the_pandas_ones(questionnaire):
@@ -347,8 +348,8 @@ def test_open_answers_by_arrow_equal_the_pandas_ones(questionnaire):
         },
         dtype="str",
     )
-    fast = load._open_answers_arrow(responses, ["Q2", "Q8"])
-    pd.testing.assert_frame_equal(fast, load._open_answers(responses, ["Q2", "Q8"]))
+    fast = export._open_answers_arrow(responses, ["Q2", "Q8"])
+    pd.testing.assert_frame_equal(fast, export._open_answers(responses, ["Q2", "Q8"]))
     assert list(zip(fast["question_id"], fast["response_id"], strict=True)) == [
         ("Q2", "2"),
         ("Q2", "3"),
@@ -370,7 +371,7 @@ def test_open_answers_by_arrow_equal_the_pandas_ones(questionnaire):
 )
 def test_duplicate_ids_are_found_as_pandas_finds_them(ids):
     column = pd.Series(ids, dtype="str")
-    assert load._duplicated(column).tolist() == column.duplicated(keep="first").tolist()
+    assert export._duplicated(column).tolist() == column.duplicated(keep="first").tolist()
 
 
 def test_bad_cells_in_categoricals_are_all_counted_with_their_rows(tmp_path, questionnaire):

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from zqf_analysis.data import synth
-from zqf_analysis.data.load import load_dataset, read_export
+from zqf_analysis.data.export import read_export
+from zqf_analysis.data.load import load_dataset
 from zqf_analysis.data.questionnaire import load_questionnaire
 from zqf_analysis.errors import DataError
 

@@ -7,18 +7,17 @@ import pandas as pd
 import pytest
 
 from zqf_analysis.errors import DataError
-from zqf_analysis.themes.stage import (
-    ThemeParams,
+from zqf_analysis.themes.agreement import agreement
+from zqf_analysis.themes.cluster import (
     adjusted_rand,
-    agreement,
     chance_ari,
     choose_k,
     cluster_vectors,
     renumber,
-    run_themes,
     stability,
     top_terms,
 )
+from zqf_analysis.themes.stage import ThemeParams, run_themes
 
 ROOT = Path(__file__).resolve().parents[1]
 HUMAN = ROOT / "tests" / "fixtures" / "themes" / "q8_human_coding.csv"

@@ -510,7 +510,7 @@ def _json_bytes(record: object) -> bytes:
 
 def _dataset_stamp(plan: Plan, stamp: Path) -> dict:
     """The dataset's file listing and SHA-256; the hash is reused while sizes and times are unchanged."""
-    from zqf_analysis.report.pages import dataset_files, dataset_sha256
+    from zqf_analysis.report.provenance import dataset_files, dataset_sha256
 
     listing = {
         p.relative_to(plan.dataset).as_posix(): [p.stat().st_size, p.stat().st_mtime_ns]
@@ -671,9 +671,9 @@ def run_step(
     notebook and pages stay in place, the message names the notebook, the cell and the error, and the
     job's later runs are not started.
     """
-    from zqf_analysis.report import pages as render
+    from zqf_analysis.report import pages, provenance
 
-    render.avoid_slow_imports()
+    pages.avoid_slow_imports()
     record = json.loads(Path(step_file).read_text(encoding="utf-8"))
     plan = _plan_from_record(record)
     runs = [Step(r["step"], Path(r["notebook"]), r["parameters"]) for r in record["runs"]]
@@ -737,10 +737,10 @@ def _touch(path: str | Path, when_ns: int) -> None:
 
 
 def _warm_up_rendering() -> None:
-    from zqf_analysis.report import pages as render
+    from zqf_analysis.report import pages, provenance
 
     try:
-        render.warm_up()
+        pages.warm_up()
     except Exception:  # noqa: BLE001 - only a head start: the real rendering reports any problem
         pass
 
@@ -888,7 +888,8 @@ class _SharedKernel:
 
 def render_sources() -> list[Path]:
     report = PACKAGE_DIR / "report"
-    return [report / "pages.py", *sorted((report / "templates").glob("*"))]
+    sources = [report / "pages.py", report / "provenance.py", report / "index.py"]
+    return [*sources, *sorted((report / "templates").glob("*"))]
 
 
 def _pages_current(target: dict) -> bool:
@@ -920,7 +921,7 @@ def _execute(record: dict, step: Step, target: dict, kernel: _SharedKernel) -> i
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from zqf_analysis.report import pages as render
+    from zqf_analysis.report import pages, provenance
 
     logging.getLogger("papermill").setLevel(logging.ERROR)  # the build checked the parameters itself
     executed = target["executed"]
@@ -930,7 +931,7 @@ def _execute(record: dict, step: Step, target: dict, kernel: _SharedKernel) -> i
     before = _snapshot(*_output_folders(record))
     root = Path(record["root"])
     effective = {**notebook_parameters(step.notebook), **step.parameters}  # what the notebook ran with
-    provenance = render.provenance(
+    record_of_run = provenance.provenance(
         record["dataset"],
         _relative(step.notebook, root),
         effective,
@@ -977,7 +978,7 @@ def _execute(record: dict, step: Step, target: dict, kernel: _SharedKernel) -> i
     import nbformat
 
     notebook = nbformat.read(running, as_version=4)
-    notebook.metadata["zqf_provenance"] = provenance
+    notebook.metadata["zqf_provenance"] = record_of_run
     nbformat.write(notebook, running)
     os.replace(running, executed)
     if failed.exists():
@@ -1032,26 +1033,26 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _render_pages(notebook, record: dict, step: Step, target: dict) -> None:
-    from zqf_analysis.report import pages as render
+    from zqf_analysis.report import pages, provenance
 
-    provenance = notebook.metadata.get("zqf_provenance") or {}
+    record_of_run = notebook.metadata.get("zqf_provenance") or {}
     title = _notebook_title(notebook) or step.id
     if "question" in step.parameters:
         title = f"{title} ({step.parameters['question']})"
-    reviewer = render.notebook_html(
+    reviewer = pages.notebook_html(
         notebook,
         reviewer=True,
         title=title,
-        header=render.provenance_html(
-            provenance, {"Report index": "index.html", "With code": f"full/{step.id}.html"}
+        header=provenance.provenance_html(
+            record_of_run, {"Report index": "index.html", "With code": f"full/{step.id}.html"}
         ),
     )
-    full = render.notebook_html(
+    full = pages.notebook_html(
         notebook,
         reviewer=False,
         title=title,
-        header=render.provenance_html(
-            provenance, {"Report index": "../index.html", "Without code": f"../{step.id}.html"}
+        header=provenance.provenance_html(
+            record_of_run, {"Report index": "../index.html", "Without code": f"../{step.id}.html"}
         ),
     )
     write_text_atomic(target["full"], full)
@@ -1109,7 +1110,7 @@ def _cmd_step(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    from zqf_analysis.report.pages import write_index
+    from zqf_analysis.report.index import write_index
 
     started = time.monotonic()
     page = write_index(args.plan_file)

@@ -8,29 +8,19 @@ script or remote resource, so a page is safe to open and readable without a netw
 from __future__ import annotations
 
 import copy
-import csv
-import datetime as dt
-import hashlib
-import html
-import json
 import re
-import subprocess
 import sys
-from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-from zqf_analysis import __version__
-from zqf_analysis.io import write_text_atomic
-
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+
 
 #: What a page may load: inline styles and images embedded in it or beside it; nothing else.
 CSP = (
     "default-src 'none'; img-src 'self' data: file:; style-src 'unsafe-inline'; "
     "base-uri 'none'; form-action 'none'; frame-src 'none'; object-src 'none'"
 )
+
 
 PAGE_CSS = """
 .zqf-provenance {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; margin: 0 0 1.5em 0;
@@ -43,8 +33,11 @@ PAGE_CSS = """
 .zqf-provenance code {font-size: 12px;}
 """
 
+
 #: Output types a reviewer page never shows: progress bars, warnings, widgets and scripts.
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
 _SCRIPT_MIMES = ("application/javascript", "text/javascript", "application/x-javascript")
 
 
@@ -57,101 +50,6 @@ def avoid_slow_imports() -> None:
     """
     if "jsonschema" not in sys.modules:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
-# ------------------------------------------------------------------------------------ provenance
-
-
-def dataset_files(folder: str | Path) -> list[Path]:
-    """Every raw file of a dataset folder, sorted by relative path (hidden files and caches left out)."""
-    folder = Path(folder)
-    return sorted(
-        (p for p in folder.rglob("*") if p.is_file() and not _hidden(p.relative_to(folder))),
-        key=lambda p: p.relative_to(folder).as_posix(),
-    )
-
-
-def _hidden(relative: Path) -> bool:
-    return any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
-
-
-def dataset_sha256(folder: str | Path) -> str:
-    """SHA-256 over the dataset's raw files, sorted: each file's relative path, its size and its bytes.
-
-    Renaming, adding, removing or editing any file changes it; copying the folder elsewhere does not.
-    """
-    folder = Path(folder)
-    digest = hashlib.sha256()
-    for path in dataset_files(folder):
-        data = path.read_bytes()
-        name = path.relative_to(folder).as_posix().encode("utf-8")
-        digest.update(len(name).to_bytes(8, "big") + name + len(data).to_bytes(8, "big") + data)
-    return digest.hexdigest()
-
-
-def git_commit(root: str | Path) -> str:
-    """The checked-out commit of ``root``, marked when the work tree has uncommitted changes."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
-        )
-        if head.returncode != 0:
-            return "not a git checkout"
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "not a git checkout"
-    commit = head.stdout.strip()
-    return f"{commit} (with uncommitted changes)" if status.stdout.strip() else commit
-
-
-def provenance(
-    dataset: str | Path,
-    notebook: str,
-    parameters: Mapping[str, object],
-    root: str | Path,
-    date: dt.datetime | None = None,
-    shown_dataset: str | None = None,
-) -> dict:
-    """What a reader needs to reproduce a page: data fingerprint, code version, parameters and date."""
-    date = date or dt.datetime.now(dt.timezone.utc)
-    return {
-        "notebook": notebook,
-        "dataset": shown_dataset or str(dataset),
-        "dataset_sha256": dataset_sha256(dataset),
-        "package_version": __version__,
-        "git_commit": git_commit(root),
-        "parameters": {str(k): parameters[k] for k in sorted(parameters)},
-        "date": date.replace(microsecond=0).isoformat(),
-    }
-
-
-def provenance_html(record: Mapping, links: Mapping[str, str] | None = None) -> str:
-    """The escaped header block a page opens with; ``links`` maps a label to a relative URL."""
-    esc = html.escape
-    nav = "".join(
-        f'<a href="{esc(url, quote=True)}">{esc(label)}</a>' for label, url in (links or {}).items()
-    )
-    params = ", ".join(f"{esc(str(k))} = {esc(repr(v))}" for k, v in record.get("parameters", {}).items())
-    rows = [
-        ("Notebook", f"<code>{esc(str(record.get('notebook', '')))}</code>"),
-        ("Dataset", f"<code>{esc(str(record.get('dataset', '')))}</code>"),
-        ("Dataset SHA-256", f"<code>{esc(str(record.get('dataset_sha256', '')))}</code>"),
-        ("Package", f"zqf-analysis {esc(str(record.get('package_version', '')))}"),
-        ("Git commit", f"<code>{esc(str(record.get('git_commit', '')))}</code>"),
-        ("Parameters", params or "(defaults)"),
-        ("Built", esc(str(record.get("date", "")))),
-    ]
-    body = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
-    return f'<header class="zqf-provenance">{f"<nav>{nav}</nav>" if nav else ""}<dl>{body}</dl></header>'
-
-
-# ------------------------------------------------------------------------------------- notebooks
 
 
 def reviewer_copy(notebook):
@@ -251,6 +149,8 @@ _EXTERNAL = re.compile(
     r"[\"']?\s*(?:https?:)?//[^\"'\s>]*",
     re.IGNORECASE,
 )
+
+
 _CSS_IMPORT = re.compile(r"@import\s+(?:url\()?\s*[\"']?\s*(?:https?:)?//[^\"')\s;]*", re.IGNORECASE)
 
 
@@ -262,329 +162,3 @@ def external_references(page: str) -> list[str]:
     """
     return _EXTERNAL.findall(page) + _CSS_IMPORT.findall(page)
 
-
-# ------------------------------------------------------------------------------------ index page
-
-
-@dataclass(frozen=True)
-class _Table:
-    """A processed CSV as text: its header and one dict per row (read without pandas, which would
-    cost the index page most of its time)."""
-
-    columns: tuple[str, ...]
-    rows: list[dict[str, str]]
-
-
-def _read_csv(path: Path) -> _Table | None:
-    if not path.is_file():
-        return None
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle, restval="")
-            rows = [{k: v or "" for k, v in row.items() if k is not None} for row in reader]
-            return _Table(tuple(reader.fieldnames or ()), rows)
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return None
-
-
-def _number(text: object) -> float | None:
-    try:
-        value = float(str(text))
-    except (TypeError, ValueError):
-        return None
-    return None if value != value else value
-
-
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.1f}%"
-
-
-def _interval_text(low: float | None, high: float | None, label: str) -> str:
-    if low is None or high is None:
-        return ""
-    return f"{label} {100 * low:.1f}–{100 * high:.1f}%"
-
-
-def closed_findings(summary, questionnaire, interval_label: str) -> list[dict]:
-    """For each closed question, its most chosen option(s) with count, base, share and interval, and
-    how many of its counts the source lost (never counted as 0)."""
-    findings = []
-    if summary is None or not {"question_id", "option", "count", "base"} <= set(summary.columns):
-        return findings
-    for question in questionnaire.closed:
-        rows = [r for r in summary.rows if r["question_id"] == question.id]
-        if not rows:
-            continue
-        known = [r for r in rows if _number(r.get("count")) is not None]
-        missing = len(rows) - len(known)
-        entry = {
-            "id": question.id,
-            "text": question.text,
-            "type": question.type,
-            "missing": missing,
-            "top": [],
-            "base": None,
-        }
-        if known and max(_number(r["count"]) for r in known) > 0:
-            best = max(_number(r["count"]) for r in known)
-            for record in known:
-                if _number(record["count"]) == best:
-                    count, base = int(best), _number(record.get("base"))
-                    entry["base"] = int(base) if base is not None else None
-                    entry["top"].append(
-                        {
-                            "option": record["option"],
-                            "count": count,
-                            "base": entry["base"],
-                            "share": _pct(count / base) if base else "",
-                            "interval": _interval_text(
-                                _number(record.get("ci_low")), _number(record.get("ci_high")), interval_label
-                            ),
-                        }
-                    )
-        findings.append(entry)
-    return findings
-
-
-def audit_findings(audit) -> dict:
-    """Verdict counts and every claim of the report that the data contradict or cannot check."""
-    if audit is None or "verdict" not in audit.columns:
-        return {}
-    records = audit.rows
-    if not records:  # no claims.csv in the dataset: nothing was stated, so nothing to audit
-        return {}
-    counts: dict[str, int] = {}
-    for record in records:
-        counts[record["verdict"]] = counts.get(record["verdict"], 0) + 1
-    pick = lambda verdict: [r for r in records if r["verdict"] == verdict]  # noqa: E731
-    return {
-        "total": len(records),
-        "counts": dict(sorted(counts.items())),
-        "disagrees": pick("disagrees"),
-        "cannot_check": pick("cannot_check"),
-    }
-
-
-def theme_findings(themes, question, settings=None) -> dict:
-    """Responses per theme of one open question, with base and interval, largest first.
-
-    With a codebook each response counts once, under its primary code; without one (no primary codes)
-    a response counts under every discovered theme one of its points falls in, so shares may add up
-    to more than 100%.
-    """
-    if themes is None or "response_id" not in themes.columns:
-        return {}
-    records = themes.rows
-    coded = "primary_code" in themes.columns and any(r["primary_code"].strip() for r in records)
-    fallback = next((c for c in ("cluster_label", "cluster") if c in themes.columns), None)
-    column = "primary_code" if coded else fallback
-    if column is None:
-        return {}
-    base = len({r["response_id"] for r in records})
-    if coded:  # the first row of each response carries its primary code
-        pairs = {r["response_id"]: r[column] for r in reversed(records)}.items()
-    else:
-        pairs = {(r["response_id"], r[column]) for r in records}
-    counts = Counter(value or "(none)" for _, value in pairs)
-    from zqf_analysis.stats.intervals import IntervalSettings, proportion_interval
-
-    rows = []
-    for theme, count in sorted(counts.items(), key=lambda item: (-item[1], str(item[0]))):
-        interval = ""
-        if base:
-            settings = settings or IntervalSettings()
-            low, high = proportion_interval(int(count), base, settings)
-            interval = _interval_text(low, high, settings.label)
-        rows.append(
-            {"theme": str(theme), "count": int(count), "share": _pct(count / base), "interval": interval}
-        )
-    how = (
-        "each response counted once, under its primary code"
-        if coded
-        else "discovered themes: a response counts under every theme its points fall in"
-    )
-    return {
-        "id": question.id if question else "",
-        "text": question.text if question else "",
-        "base": base,
-        "column": column,
-        "how": how,
-        "rows": rows,
-    }
-
-
-def _readme_summary(dataset: Path) -> str:
-    """The first paragraph of the dataset's README.md, as plain text (it is escaped on the page)."""
-    readme = dataset / "README.md"
-    if not readme.is_file():
-        return ""
-    paragraph: list[str] = []
-    for line in readme.read_text(encoding="utf-8", errors="replace").splitlines():
-        if line.startswith("#") or line.startswith("<!--"):
-            if paragraph:
-                break
-            continue
-        if not line.strip():
-            if paragraph:
-                break
-            continue
-        paragraph.append(line.strip())
-    text = " ".join(paragraph)[:1200]
-    # Markdown emphasis (**, __, *word*) and code marks go; the text itself stays escaped on the page.
-    return re.sub(r"\*\*|__|`|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])", "", text)
-
-
-def index_context(plan: Mapping) -> dict:
-    """Everything index.html shows, read from the build plan and whatever outputs exist."""
-    from urllib.parse import quote
-
-    from zqf_analysis.data.questionnaire import load_questionnaire
-
-    dataset, reports, processed = Path(plan["dataset"]), Path(plan["reports"]), Path(plan["processed"])
-    questionnaire = load_questionnaire(dataset / "questionnaire.yaml")
-    notebooks, first_record = [], {}
-    describe_params: dict = {}
-    for step in plan["steps"]:
-        executed = reports / "executed" / f"{step['step']}.ipynb"
-        failed = reports / "executed" / f"{step['step']}.failed.ipynb"
-        record = {}
-        if executed.is_file():
-            record = (
-                json.loads(executed.read_text(encoding="utf-8")).get("metadata", {}).get("zqf_provenance", {})
-            )
-            first_record = first_record or record
-        if "confidence" in step["parameters"] or "ci_method" in step["parameters"]:
-            describe_params = step["parameters"]
-        failed_newer = failed.is_file() and (
-            not executed.is_file() or failed.stat().st_mtime > executed.stat().st_mtime
-        )
-        notebooks.append(
-            {
-                "step": step["step"],
-                "title": _page_title(reports / f"{step['step']}.html") or step["step"],
-                "reviewer": quote(f"{step['step']}.html"),
-                "full": quote(f"full/{step['step']}.html"),
-                "present": (reports / f"{step['step']}.html").is_file(),
-                "failed": failed_newer,
-                "parameters": ", ".join(
-                    f"{k} = {v!r}"
-                    for k, v in sorted(step["parameters"].items())
-                    if k not in ("dataset", "output_root")
-                ),
-                "built": record.get("date", ""),
-            }
-        )
-    settings = None
-    try:
-        from zqf_analysis.stats.intervals import interval_settings
-
-        settings = interval_settings(
-            describe_params.get("confidence", 0.95), describe_params.get("ci_method", "wilson")
-        )
-        label = settings.label
-    except Exception:  # noqa: BLE001 - the descriptive stage is absent or its parameters odd: say so plainly
-        label = "interval"
-    institutions = _read_csv(processed / "institutions.csv")
-    profile = {}
-    if institutions is not None and "submissions" in institutions.columns:
-        submissions = [int(_number(r["submissions"]) or 0) for r in institutions.rows]
-        profile = {"institutions": len(institutions.rows), "submissions": sum(submissions), "types": []}
-        if "institution_type" in institutions.columns:
-            by_type: dict[str, list[int]] = {}
-            kinds = [r["institution_type"] for r in institutions.rows]
-            for kind, count in zip(kinds, submissions, strict=True):
-                by_type.setdefault(kind, [0, 0])
-                by_type[kind][0] += 1
-                by_type[kind][1] += count
-            profile["types"] = [
-                {"type": k, "institutions": v[0], "submissions": v[1]}
-                for k, v in sorted(by_type.items(), key=lambda kv: (-kv[1][1], kv[0]))
-            ]
-    themes = []
-    for question in questionnaire.open:
-        found = theme_findings(_read_csv(processed / f"themes_{question.id}.csv"), question, settings)
-        if found:
-            themes.append(found)
-    figures_dir = reports / "figures"
-    figures = (
-        sorted((p.name for p in figures_dir.glob("*") if p.suffix.lower() in (".png", ".svg")), key=_natural)
-        if figures_dir.is_dir()
-        else []
-    )
-    pngs = [f for f in figures if f.lower().endswith(".png")]
-    shown = pngs or figures
-    return {
-        "survey": questionnaire.survey or dataset.name,
-        "dataset_name": dataset.name,
-        "dataset": plan.get("dataset_arg") or str(dataset),
-        "readme": _readme_summary(dataset),
-        "questions": {
-            "total": len(questionnaire.questions),
-            "closed": len(questionnaire.closed),
-            "open": len(questionnaire.open),
-        },
-        "respondents": questionnaire.respondents,
-        "profile": profile,
-        "provenance": first_record,
-        "notebooks": notebooks,
-        "closed": closed_findings(_read_csv(processed / "closed_summary.csv"), questionnaire, label),
-        "interval_label": label,
-        "audit": audit_findings(_read_csv(processed / "audit.csv")),
-        "themes": themes,
-        "figures": [
-            {
-                "name": name,
-                "href": quote(f"figures/{name}"),
-                "other": [
-                    quote(f"figures/{o}") for o in figures if o != name and Path(o).stem == Path(name).stem
-                ],
-            }
-            for name in shown
-        ],
-        "tables": quote("tables.xlsx") if (reports / "tables.xlsx").is_file() else "",
-        "csvs": sorted(p.name for p in processed.glob("*.csv")) if processed.is_dir() else [],
-        "csp": CSP,
-    }
-
-
-def _natural(name: str) -> list:
-    """Sort key putting Q3 before Q10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
-
-
-def _page_title(page: Path) -> str:
-    if not page.is_file():
-        return ""
-    with page.open(encoding="utf-8") as handle:
-        head = handle.read(4096)
-    match = re.search(r"<title>(.*?)</title>", head, re.S)
-    return html.unescape(match.group(1).strip()) if match else ""
-
-
-def index_html(context: Mapping) -> str:
-    """The index page, rendered with Jinja2 autoescaping: every value from the data is escaped."""
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return environment.get_template("index.html.j2").render(**context)
-
-
-def write_index(plan_file: str | Path) -> Path:
-    """Write ``reports/<dataset>/index.html`` from the build plan; returns its path."""
-    plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
-    page = index_html(index_context(plan))
-    problems = external_references(page)
-    if problems:
-        raise RuntimeError(f"index.html would need the network: {problems[:3]}")
-    target = Path(plan["reports"]) / "index.html"
-    write_text_atomic(target, page)
-    import os
-
-    os.utime(target)
-    return target

@@ -12,7 +12,7 @@ from zqf_analysis.errors import DataError
 
 
 def _read_answers(path: str) -> pd.DataFrame:
-    from zqf_analysis.data.load import read_text_table
+    from zqf_analysis.data.files import read_text_table
 
     frame = read_text_table(path)
     missing = [c for c in ("response_id", "text") if c not in frame.columns]
@@ -69,8 +69,9 @@ def cluster_answers(
     "non-substantive"), ``themes`` (clusters of all its points, joined with ``|``) and
     ``theme_terms`` (the top terms of ``theme``)."""
     from zqf_analysis.data.text import is_substantive
+    from zqf_analysis.themes.cluster import choose_k, cluster_vectors, top_terms
     from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts
-    from zqf_analysis.themes.stage import choose_k, cluster_vectors, segment_table, top_terms
+    from zqf_analysis.themes.stage import segment_table
 
     frame = answers.assign(substantive=answers["text"].map(is_substantive))
     segments = segment_table(frame, text_column="text")

@@ -7,35 +7,34 @@ what the tests check.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.metrics import adjusted_rand_score, cohen_kappa_score, confusion_matrix, silhouette_score
-from threadpoolctl import threadpool_limits
+from sklearn.metrics import adjusted_rand_score
 
 from zqf_analysis import paths
 from zqf_analysis.data.text import is_substantive
 from zqf_analysis.errors import DataError
 from zqf_analysis.io import save_figure, write_csv_atomic
+from zqf_analysis.themes.agreement import agreement, read_human_coding
+from zqf_analysis.themes.cluster import (
+    chance_ari,
+    choose_k,
+    cluster_vectors,
+    code_prototypes,
+    guided_clusters,
+    map_2d,
+    stability,
+    top_terms,
+)
 from zqf_analysis.themes.codebook import UNCODED, Codebook, code_answer, find_codebook, load_codebook
-from zqf_analysis.themes.embed import DEFAULT_BACKEND, STOP_WORDS, embed_texts
+from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts
 from zqf_analysis.themes.params import check_backend, check_k, check_seed
 from zqf_analysis.themes.segment import split_segments
 
-K_MAX = 8
-K_SEARCH_SAMPLE = 2000
-STABILITY_SEEDS = 10
-CHANCE_PERMUTATIONS = 1000
 NON_SUBSTANTIVE_LABEL = "non-substantive"
-
-
-# -------------------------------------------------------------------------------------- parameters
 
 
 @dataclass(frozen=True)
@@ -91,9 +90,6 @@ def _existing_file(value: str, dataset: Path, name: str) -> Path:
     )
 
 
-# ----------------------------------------------------------------------------------------- answers
-
-
 def load_answers(dataset: str | Path, question: str) -> pd.DataFrame:
     """The question's answers from the cleaning stage: ``question_id, response_id, text, clean_text,
     substantive, duplicate_of`` (a DataError if the question is not an open question)."""
@@ -130,202 +126,6 @@ def segment_table(answers: pd.DataFrame, text_column: str = "clean_text") -> pd.
             for number, segment in enumerate(split_segments(text) or [str(text)], start=1):
                 rows.append((str(response_id), number, segment))
     return pd.DataFrame(rows, columns=["response_id", "segment_number", "segment"])
-
-
-# -------------------------------------------------------------------------------------- clustering
-
-
-def choose_k(vectors: np.ndarray, seed: int, k_max: int = K_MAX) -> tuple[int, pd.DataFrame]:
-    """The number of clusters with the highest mean silhouette (cosine) among 2..k_max, the smaller k
-    on a tie; with the table of silhouettes so the choice can be seen. Fewer than 4 points: 1 cluster.
-    Above 2,000 points the search runs on a seeded random sample of 2,000 (the final clustering uses all)."""
-    if len(vectors) > K_SEARCH_SAMPLE:
-        rows = np.sort(np.random.default_rng(seed).choice(len(vectors), K_SEARCH_SAMPLE, replace=False))
-        vectors = vectors[rows]
-    n = len(vectors)
-    candidates = list(range(2, min(k_max, n - 1) + 1))
-    if n < 4 or not candidates:
-        return 1, pd.DataFrame({"k": [1], "silhouette": [np.nan]})
-    scores = []
-    for k in candidates:
-        labels = cluster_vectors(vectors, k, seed)
-        if len(set(labels)) < 2:
-            scores.append(-1.0)
-            continue
-        sample = min(n, 2000)
-        scores.append(
-            float(silhouette_score(vectors, labels, metric="cosine", sample_size=sample, random_state=seed))
-        )
-    table = pd.DataFrame({"k": candidates, "silhouette": np.round(scores, 6)})
-    best = int(table.loc[table["silhouette"].idxmax(), "k"])
-    return best, table
-
-
-def cluster_vectors(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """k-means labels (10 restarts, ``seed``) renumbered 0.. by cluster size then first appearance, so
-    the same partition always gets the same numbers."""
-    if k <= 1 or len(vectors) <= 1:
-        return np.zeros(len(vectors), dtype=int)
-    k = min(k, len(np.unique(np.round(vectors, 9), axis=0)))
-    # One OpenMP thread: on a shared 2-core machine, spinning threads made k-means several times slower.
-    with threadpool_limits(limits=1, user_api="openmp"):
-        raw = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(vectors)
-    return renumber(raw)
-
-
-def renumber(labels: np.ndarray) -> np.ndarray:
-    """Labels renumbered 0.. by decreasing size, ties by first appearance.
-
-    >>> renumber(np.array([5, 2, 2, 7, 7, 7])).tolist()
-    [2, 1, 1, 0, 0, 0]
-    """
-    labels = np.asarray(labels)
-    first = {lab: i for i, lab in reversed(list(enumerate(labels)))}
-    order = sorted(first, key=lambda lab: (-(labels == lab).sum(), first[lab]))
-    mapping = {lab: new for new, lab in enumerate(order)}
-    return np.array([mapping[lab] for lab in labels], dtype=int)
-
-
-def code_prototypes(codebook: Codebook) -> list[str]:
-    """One text per code (label, definition and indicator words) whose vector starts its cluster."""
-    return [
-        f"{c.label}. {c.definition} " + " ".join(i.replace("*", "") for i in c.indicators)
-        for c in codebook.codes
-    ]
-
-
-def guided_clusters(vectors: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Seeded k-means: k-means started from the code prototypes' vectors (one run, no randomness),
-    renumbered like :func:`cluster_vectors`; a cluster may drift away from the code that seeded it."""
-    with threadpool_limits(limits=1, user_api="openmp"):
-        raw = KMeans(n_clusters=len(centres), init=centres, n_init=1).fit_predict(vectors)
-    return renumber(raw)
-
-
-def adjusted_rand(labels_a, labels_b) -> float:
-    """The adjusted Rand index of two labellings, computed as scikit-learn's ``adjusted_rand_score``
-    does (pair counts from the contingency table, the same special case for full agreement) but
-    without its per-call checks, which cost more than the arithmetic in the stability and chance loops.
-
-    >>> adjusted_rand([0, 0, 1, 1], [1, 1, 0, 0]), adjusted_rand([0, 0, 1, 1], [0, 1, 0, 1])
-    (1.0, -0.5)
-    """
-    _, a = np.unique(np.asarray(labels_a), return_inverse=True)
-    _, b = np.unique(np.asarray(labels_b), return_inverse=True)
-    n = len(a)
-    if n != len(b):
-        raise ValueError(f"labellings of different lengths: {n} and {len(b)}")
-    table = np.bincount(a * (b.max(initial=0) + 1) + b, minlength=(a.max(initial=0) + 1) * (b.max(initial=0) + 1))
-    table = table.reshape(a.max(initial=0) + 1, b.max(initial=0) + 1).astype(np.int64)
-    rows, columns = table.sum(axis=1), table.sum(axis=0)
-    squares = int((table**2).sum())
-    tp = squares - n
-    fp = int(table.dot(columns).sum()) - squares
-    fn = int(table.T.dot(rows).sum()) - squares
-    tn = n * n - fp - fn - squares
-    if fn == 0 and fp == 0:
-        return 1.0
-    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
-
-
-def stability(vectors: np.ndarray, k: int, seeds: int = STABILITY_SEEDS) -> float:
-    """Mean adjusted Rand index between the clusterings of every pair of ``seeds`` seeds (1 = the
-    same partition whatever the seed)."""
-    runs = [cluster_vectors(vectors, k, s) for s in range(seeds)]
-    return float(np.mean([adjusted_rand(a, b) for a, b in itertools.combinations(runs, 2)]))
-
-
-def chance_ari(
-    reference, labels, seed: int = 0, permutations: int = CHANCE_PERMUTATIONS
-) -> tuple[float, float]:
-    """Mean and 95th percentile of the ARI between ``labels`` and random permutations of
-    ``reference``: what the same cluster sizes score by chance."""
-    rng = np.random.default_rng(seed)
-    reference = np.asarray(reference)
-    scores = [adjusted_rand(rng.permutation(reference), labels) for _ in range(permutations)]
-    return float(np.mean(scores)), float(np.percentile(scores, 95))
-
-
-def top_terms(segments: list[str], labels: np.ndarray, n_terms: int = 5) -> dict[int, list[str]]:
-    """Class-based TF-IDF terms of each cluster: a term's frequency in the cluster times
-    log(1 + mean words per cluster / the term's frequency over all clusters), as in BERTopic."""
-    labels = np.asarray(labels)
-    clusters = sorted(set(labels.tolist()))
-    documents = [" ".join(s for s, lab in zip(segments, labels, strict=True) if lab == c) for c in clusters]
-    vectoriser = CountVectorizer(stop_words=sorted(STOP_WORDS), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
-    try:
-        counts = vectoriser.fit_transform(documents).toarray().astype(float)
-    except ValueError:
-        return {c: [] for c in clusters}
-    terms = vectoriser.get_feature_names_out()
-    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    average_words = counts.sum() / len(clusters)
-    idf = np.log(1 + average_words / np.maximum(counts.sum(axis=0), 1))
-    scores = tf * idf
-    result = {}
-    for row, cluster in enumerate(clusters):
-        order = sorted(range(len(terms)), key=lambda j: (-scores[row, j], terms[j]))
-        result[cluster] = [terms[j] for j in order[:n_terms] if scores[row, j] > 0]
-    return result
-
-
-def map_2d(vectors: np.ndarray, seed: int) -> np.ndarray:
-    """Two PCA coordinates per point (signs fixed so the largest loading is positive): the map."""
-    if len(vectors) < 2 or vectors.shape[1] < 2:
-        return np.zeros((len(vectors), 2))
-    pca = PCA(n_components=2, random_state=seed, svd_solver="full")
-    coords = pca.fit_transform(vectors)
-    signs = np.sign(pca.components_[np.arange(2), np.abs(pca.components_).argmax(axis=1)])
-    return coords * np.where(signs == 0, 1, signs)
-
-
-# -------------------------------------------------------------------------------------- agreement
-
-
-def read_human_coding(path: str | Path, response_ids: list[str]) -> pd.Series:
-    """A human coding file (``response_id, code``; one row per answer) as a Series by response id;
-    ids that are not answers of the question, repeats and empty codes are errors."""
-    from zqf_analysis.data.load import read_text_table
-
-    frame = read_text_table(path)
-    missing = [c for c in ("response_id", "code") if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"missing column(s) {', '.join(missing)}; expected response_id,code", file=path, column=missing[0]
-        )
-    for row, (rid, code) in enumerate(zip(frame["response_id"], frame["code"], strict=True), start=2):
-        if rid not in response_ids:
-            raise DataError(
-                f"response id {rid!r} is not an answer of this question",
-                file=path,
-                row=row,
-                column="response_id",
-            )
-        if not code.strip():
-            raise DataError("empty code", file=path, row=row, column="code")
-    repeated = frame["response_id"][frame["response_id"].duplicated()].tolist()
-    if repeated:
-        raise DataError(f"response id(s) coded twice: {', '.join(repeated)}", file=path, column="response_id")
-    return frame.set_index("response_id")["code"].str.strip()
-
-
-def agreement(human: pd.Series, coded: pd.Series) -> dict:
-    """Accuracy, Cohen's kappa (scikit-learn) and the confusion table of ``coded`` against ``human``,
-    over the answers both have."""
-    common = [r for r in human.index if r in coded.index]
-    h, c = human.loc[common].astype(str), coded.loc[common].astype(str)
-    labels = sorted(set(h) | set(c))
-    table = pd.DataFrame(confusion_matrix(h, c, labels=labels), index=labels, columns=labels)
-    table.index.name, table.columns.name = "human", "coder"
-    return {
-        "answers": len(common),
-        "accuracy": float((h.to_numpy() == c.to_numpy()).mean()) if common else float("nan"),
-        "kappa": float(cohen_kappa_score(h, c)) if len(set(h) | set(c)) > 1 else float("nan"),
-        "confusion": table,
-    }
-
-
-# ------------------------------------------------------------------------------------------- stage
 
 
 @dataclass
@@ -526,9 +326,6 @@ def _human_agreement(coding: pd.Series, responses: pd.DataFrame, codebook, seed:
     return result
 
 
-# ------------------------------------------------------------------------------------------ outputs
-
-
 def theme_table(result: ThemeResult) -> pd.DataFrame:
     """``question_id, response_id, segment, cluster, cluster_label, codes, primary_code``: one row per
     segment, and one row per non-substantive answer (no cluster, label "non-substantive")."""
@@ -664,3 +461,4 @@ def write_outputs(result: ThemeResult) -> list[Path]:
     finally:
         plt.close(figure)
     return written
+

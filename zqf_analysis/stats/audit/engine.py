@@ -160,7 +160,7 @@ def combined(counts: list[Count], question: Question, data: AuditData) -> tuple[
 
 
 def _export_union(data: AuditData, question: Question, options: list[str]) -> int:
-    from zqf_analysis.data.load import split_choices
+    from zqf_analysis.data.export import split_choices
 
     column = data.responses[question.id]
     wanted = set(options)
