@@ -1,0 +1,2 @@
+"""Build: plan every notebook run for a dataset, check its parameters, and execute and render only
+the runs whose inputs changed."""
