@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test lab bench lint clean distclean
+.PHONY: help venv lock report test lab bench lint clean distclean
 
 help: ## Show this help (the default goal)
 	@echo "zqf-analysis: reproducible analysis of the ZAQA micro-credentials survey"
@@ -24,15 +24,28 @@ help: ## Show this help (the default goal)
 	@echo "  Variables: DATASET=$(DATASET) (a dataset folder), PARAMS='name=value ...' (notebook"
 	@echo "  parameters), QUESTIONS=Q8,Q2 (themes runs), JOBS=$(JOBS) (notebooks at once), FORCE=1 (re-run all)"
 
-$(INSTALLED): pyproject.toml
-	@echo "[venv] creating $(VENV) and installing zqf-analysis with its dev tools (first run only)"
+LOCK := requirements.lock
+
+$(INSTALLED): pyproject.toml $(LOCK)
+	@echo "[venv] creating $(VENV) and installing zqf-analysis with its dev tools from $(LOCK) (first run only)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
-	@$(BIN)/python -m pip install --quiet -e '.[dev]' >> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/python -m pip install --quiet -r $(LOCK) >> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/python -m pip install --quiet --no-deps -e . >> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 	@$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (zqf-analysis)" >/dev/null
 	@touch $@
 
 venv: $(INSTALLED) ## Create .venv and install the package (done automatically by the other targets)
+
+# The lock: exact versions of every package, the same for every platform and every Python >= 3.11
+# (uv's universal resolution, one version per package where one fits all), so that two machines
+# install the same packages and build the same pages. Regenerate it after changing pyproject.toml.
+lock: ## Regenerate requirements.lock from pyproject.toml (needs the package registry)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet uv
+	@$(BIN)/python -m uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --fork-strategy fewest --quiet -o $(LOCK)
+	@echo "[lock] $(LOCK) written; run make venv to install it"
 
 # The report: `python -m zqf_analysis.build build-plan` checks every parameter (before any kernel
 # starts) and writes the Make rules of the build into $(REPORTS)/.build/report.mk, touching a file

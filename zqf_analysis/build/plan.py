@@ -671,7 +671,7 @@ def run_step(
     notebook and pages stay in place, the message names the notebook, the cell and the error, and the
     job's later runs are not started.
     """
-    from zqf_analysis.report import pages, provenance
+    from zqf_analysis.report import pages
 
     pages.avoid_slow_imports()
     record = json.loads(Path(step_file).read_text(encoding="utf-8"))
@@ -737,7 +737,7 @@ def _touch(path: str | Path, when_ns: int) -> None:
 
 
 def _warm_up_rendering() -> None:
-    from zqf_analysis.report import pages, provenance
+    from zqf_analysis.report import pages
 
     try:
         pages.warm_up()
@@ -921,7 +921,7 @@ def _execute(record: dict, step: Step, target: dict, kernel: _SharedKernel) -> i
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from zqf_analysis.report import pages, provenance
+    from zqf_analysis.report import provenance
 
     logging.getLogger("papermill").setLevel(logging.ERROR)  # the build checked the parameters itself
     executed = target["executed"]

@@ -70,7 +70,7 @@ def provenance(
     shown_dataset: str | None = None,
 ) -> dict:
     """What a reader needs to reproduce a page: data fingerprint, code version, parameters and date."""
-    date = date or dt.datetime.now(dt.timezone.utc)
+    date = date or dt.datetime.now(dt.UTC)
     return {
         "notebook": notebook,
         "dataset": shown_dataset or str(dataset),
