@@ -66,8 +66,9 @@ def _parse_group(entry: object, position: int, questionnaire: Questionnaire, kno
         raise DataError(f"groups entry {position}: expected a mapping with name, question and map", file=source_file)
     name, source = str(entry["name"]), str(entry["question"])
     if name in known or name in questionnaire:
-        raise DataError(f"groups entry {position}: the name {name!r} is already a group variable or question",
-                        file=source_file)
+        raise DataError(
+            f"groups entry {position}: the name {name!r} is already a group variable or question", file=source_file
+        )
     if source not in known or known[source].mapping:
         usable = ", ".join(v for v, g in known.items() if not g.mapping) or "none"
         raise DataError(
@@ -76,8 +77,7 @@ def _parse_group(entry: object, position: int, questionnaire: Questionnaire, kno
         )
     mapping = entry.get("map") or {}
     if not isinstance(mapping, dict) or not mapping:
-        raise DataError(f"groups entry {name!r}: 'map' must map values of {source} to group labels",
-                        file=source_file)
+        raise DataError(f"groups entry {name!r}: 'map' must map values of {source} to group labels", file=source_file)
     if source != INSTITUTION_TYPE:
         options = questionnaire[source].options
         unknown = [str(v) for v in mapping if str(v).strip() not in options]
@@ -218,7 +218,8 @@ def _conditions(raw: object, where: str, questionnaire: Questionnaire) -> tuple[
     for entry in entries:
         if not isinstance(entry, dict) or "question" not in entry or ("keep" in entry) == ("drop" in entry):
             raise DataError(
-                f"{where}: expected {{question: ID, keep: [values]}} or {{question: ID, drop: [values]}}, got {entry!r}",
+                f"{where}: expected {{question: ID, keep: [values]}} or {{question: ID, drop: [values]}}, "
+                f"got {entry!r}",
                 file=questionnaire.path,
             )
         question = str(entry["question"])
@@ -273,8 +274,9 @@ def population_mask(
     keep = np.ones(len(responses), dtype=bool)
     for condition in population.conditions:
         if condition.question in questionnaire and questionnaire[condition.question].type == "multi":
-            matches = _multi_matches(responses[condition.question], questionnaire[condition.question], condition,
-                                     separator)
+            matches = _multi_matches(
+                responses[condition.question], questionnaire[condition.question], condition, separator
+            )
         else:
             codes, labels = group_codes(responses, questionnaire, institution_map, condition.question)
             wanted = np.array([label in condition.values for label in labels] + [False])

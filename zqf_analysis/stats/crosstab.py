@@ -127,8 +127,9 @@ def question_tests(table: AnswerTable, settings: GroupSettings, key: str) -> lis
             )
             for k, option in enumerate(table.options)
         ]
-    whole = table_test(table.counts, permutations=settings.permutations, seed=settings.seed,
-                       key=f"{key}|{table.question_id}")
+    whole = table_test(
+        table.counts, permutations=settings.permutations, seed=settings.seed, key=f"{key}|{table.question_id}"
+    )
     return [whole] * len(table.options)
 
 
@@ -201,8 +202,9 @@ def crosstab_tables(
     first = {}
     for key, p in zip(keys, frame["p_value"], strict=True):
         first.setdefault(key, p)
-    adjusted = dict(zip(family, adjust_p_values([first[k] for k in family], ADJUST_METHODS[settings.adjust]),
-                        strict=True))
+    adjusted = dict(
+        zip(family, adjust_p_values([first[k] for k in family], ADJUST_METHODS[settings.adjust]), strict=True)
+    )
     frame.insert(CROSSTAB_COLUMNS.index("p_adjusted"), "p_adjusted", [adjusted[k] for k in keys])
     return frame
 
@@ -223,13 +225,13 @@ def closed_tables(
     """Every closed question counted by group, in the questionnaire's order (``skip``: question ids
     left out, such as the group variable's own question)."""
     return [
-        count_answers(responses[q.id], q, groups, n_groups, separator)
-        for q in questionnaire.closed
-        if q.id not in skip
+        count_answers(responses[q.id], q, groups, n_groups, separator) for q in questionnaire.closed if q.id not in skip
     ]
 
 
-def crosstab_dataset(dataset, by: str, settings: GroupSettings | None = None, extra: list[AnswerTable] = ()) -> pd.DataFrame:
+def crosstab_dataset(
+    dataset, by: str, settings: GroupSettings | None = None, extra: list[AnswerTable] = ()
+) -> pd.DataFrame:
     """Every closed question of a per-respondent ``dataset`` (see :func:`zqf_analysis.data.load.load_dataset`)
     by the group variable ``by``; ``extra`` tables (themes by group, :func:`themes_table`) join the
     same family. A published-counts dataset has no respondents to group: :class:`DataError`."""
@@ -241,8 +243,9 @@ def crosstab_dataset(dataset, by: str, settings: GroupSettings | None = None, ex
     codes, labels = group_codes(dataset.responses, dataset.questionnaire, dataset.institution_map, by)
     variable = group_variable(dataset.questionnaire, by)
     separator = dataset.questionnaire.export.get("separator", ";")
-    tables = closed_tables(dataset.responses, dataset.questionnaire, codes, len(labels), separator,
-                           skip=(variable.source,))
+    tables = closed_tables(
+        dataset.responses, dataset.questionnaire, codes, len(labels), separator, skip=(variable.source,)
+    )
     return crosstab_tables([*tables, *extra], labels, by, settings)
 
 
@@ -277,7 +280,11 @@ def response_themes(themes: pd.DataFrame) -> dict[str, set[str]]:
 
 
 def themes_table(
-    themes: pd.DataFrame, question_id: str, response_ids: pd.Series, groups: np.ndarray, n_groups: int,
+    themes: pd.DataFrame,
+    question_id: str,
+    response_ids: pd.Series,
+    groups: np.ndarray,
+    n_groups: int,
     order: list[str] | None = None,
 ) -> AnswerTable:
     """The themes of one open question counted by group: each theme is a yes/no variable of the

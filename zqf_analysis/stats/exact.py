@@ -33,6 +33,7 @@ _TOLERANCE = 1e-7
 def _threshold(observed: float) -> float:
     return observed + max(_TOLERANCE, 1e-10 * abs(observed))
 
+
 FISHER = "Fisher's exact test"
 FFH_EXACT = "Fisher-Freeman-Halton exact test"
 NO_TEST_GROUPS = "no test: only one group answered"
