@@ -11,12 +11,14 @@ them, all of which must hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from zqf_analysis.data.questionnaire import Questionnaire
 from zqf_analysis.errors import DataError
+
+if TYPE_CHECKING:  # numpy and pandas load only where respondents are counted: the build checks
+    import numpy as np  # parameters (group names, filters) with this module on every no-op run
+    import pandas as pd
 
 #: The group of respondents who gave no value for the group variable.
 NO_ANSWER = "no answer"
@@ -106,6 +108,7 @@ def group_variable(questionnaire: Questionnaire, name: str) -> GroupVariable:
 
 def institution_type_lookup(institution_map: pd.DataFrame | None) -> dict[str, str]:
     """Printed institution name (stripped) -> its type in ``institution_map.csv``."""
+
     if institution_map is None or not len(institution_map):
         return {}
     names = institution_map["institution"].astype(str).str.strip()
@@ -113,6 +116,8 @@ def institution_type_lookup(institution_map: pd.DataFrame | None) -> dict[str, s
 
 
 def _categorical(column: pd.Series) -> pd.Series:
+    import pandas as pd
+
     return column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
 
 
@@ -127,6 +132,8 @@ def group_codes(
 
     An institution without a row in the mapping is typed ``unmapped``, as the cleaning stage does.
     """
+    import numpy as np
+
     variable = group_variable(questionnaire, name)
     if variable.source == INSTITUTION_TYPE:
         if questionnaire.institution is None:
@@ -271,6 +278,8 @@ def population_mask(
     separator: str = ";",
 ) -> np.ndarray:
     """True for each respondent the population keeps (every condition holds)."""
+    import numpy as np
+
     keep = np.ones(len(responses), dtype=bool)
     for condition in population.conditions:
         if condition.question in questionnaire and questionnaire[condition.question].type == "multi":
@@ -286,6 +295,8 @@ def population_mask(
 
 
 def _multi_matches(column: pd.Series, question, condition: Condition, separator: str) -> np.ndarray:
+    import numpy as np
+
     from zqf_analysis.data.export import split_choices
 
     column = _categorical(column)
