@@ -73,7 +73,7 @@ def grouped_dot_chart(
         ax.set_ylim(len(options) - 0.5, -0.5)
         for boundary in range(1, len(options)):
             ax.axhline(boundary - 0.5, color="#e4e8ec", linewidth=0.6)
-        ax.set_xlim(0, 100)
+        ax.set_xlim(-2, 102)  # a dot at 0% or 100% is drawn whole
         ax.set_xticks(range(0, 101, 20))
         ax.set_xlabel(f"share of the group's respondents who answered (%), whiskers: {interval_label}")
         if handles:
