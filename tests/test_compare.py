@@ -10,8 +10,14 @@ from conftest import FIXTURES, RAW
 from scipy.stats import fisher_exact
 
 from zqf_analysis.data.load import load_dataset
-from zqf_analysis.stats.compare import COMPARE_COLUMNS, compare_counts, compare_datasets, difference_interval
-from zqf_analysis.stats.compare import QuestionMatch, match_questions
+from zqf_analysis.stats.compare import (
+    COMPARE_COLUMNS,
+    QuestionMatch,
+    compare_counts,
+    compare_datasets,
+    difference_interval,
+    match_questions,
+)
 
 WAVE1, WAVE2 = FIXTURES / "synthetic-export", FIXTURES / "synthetic-export-wave2"
 
@@ -23,10 +29,12 @@ def test_newcombe_interval_is_his_published_example():
 
 
 def test_a_lost_count_leaves_the_difference_unknown():
-    counts = pd.DataFrame({"question_id": ["Q", "Q"], "option": ["a", "b"], "count": pd.array([3, pd.NA], "Int64"),
-                           "base": [10, 10]})
-    other = pd.DataFrame({"question_id": ["Q", "Q"], "option": ["a", "b"], "count": pd.array([1, 4], "Int64"),
-                          "base": [12, 12]})
+    counts = pd.DataFrame(
+        {"question_id": ["Q", "Q"], "option": ["a", "b"], "count": pd.array([3, pd.NA], "Int64"), "base": [10, 10]}
+    )
+    other = pd.DataFrame(
+        {"question_id": ["Q", "Q"], "option": ["a", "b"], "count": pd.array([1, 4], "Int64"), "base": [12, 12]}
+    )
     table = compare_counts(counts, other, [QuestionMatch("Q", "Q", (("a", "a"), ("b", "b")))])
     assert list(table.columns) == COMPARE_COLUMNS
     known, lost = table.iloc[0], table.iloc[1]

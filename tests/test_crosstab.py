@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import FIXTURES
 from scipy.stats import fisher_exact
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
@@ -23,8 +24,6 @@ from zqf_analysis.stats.crosstab import (
 )
 from zqf_analysis.stats.exact import FISHER, NO_TEST_SAME
 from zqf_analysis.stats.intervals import interval_settings
-
-from conftest import FIXTURES
 
 TINY = FIXTURES / "tiny-groups-export"
 
@@ -54,8 +53,13 @@ def test_counts_and_bases_by_institution_type_are_those_counted_by_hand(tiny):
     assert empty["base"] == 0 and np.isnan(empty["share"]) and "no respondent" in empty["note"]
     # the blank institution (row 9) is the group "no answer", never dropped
     assert tuple(_cell(table, "no answer", "Q2", "Disagree")[["count", "base"]]) == (1, 1)
-    assert list(dict.fromkeys(table["group"])) == ["public_body", "training_institute", "university", "unmapped",
-                                                   "no answer"]
+    assert list(dict.fromkeys(table["group"])) == [
+        "public_body",
+        "training_institute",
+        "university",
+        "unmapped",
+        "no answer",
+    ]
     # every respondent is in exactly one group: Q4 bases add up to the 10 submissions
     assert table[table["option"] == "Zambia"]["base"].sum() == 10
 
@@ -101,15 +105,19 @@ def test_p_values_are_adjusted_across_the_family_of_the_group_variable(tiny, adj
     # the family: Q2 (one test), Q3's three options, Q4 (one test); Q6 has no test
     family = [
         table[table["question_id"] == "Q2"]["p_value"].iloc[0],
-        *(table[(table["question_id"] == "Q3") & (table["option"] == o)]["p_value"].iloc[0]
-          for o in ("Badges", "Short courses", "Modules")),
+        *(
+            table[(table["question_id"] == "Q3") & (table["option"] == o)]["p_value"].iloc[0]
+            for o in ("Badges", "Short courses", "Modules")
+        ),
         table[table["question_id"] == "Q4"]["p_value"].iloc[0],
     ]
     expected = multipletests(family, method=method)[1]
     got = [
         table[table["question_id"] == "Q2"]["p_adjusted"].iloc[0],
-        *(table[(table["question_id"] == "Q3") & (table["option"] == o)]["p_adjusted"].iloc[0]
-          for o in ("Badges", "Short courses", "Modules")),
+        *(
+            table[(table["question_id"] == "Q3") & (table["option"] == o)]["p_adjusted"].iloc[0]
+            for o in ("Badges", "Short courses", "Modules")
+        ),
         table[table["question_id"] == "Q4"]["p_adjusted"].iloc[0],
     ]
     assert got == pytest.approx(list(expected))
@@ -124,15 +132,25 @@ def test_themes_by_group_and_the_quotes_under_each_group(tiny):
         {
             "question_id": "Q5",
             "response_id": ["1", "3", "4", "4", "5", "8"],
-            "segment": ["Funding for learners is limited.", "Employers do not recognise short courses.",
-                        "Funding", "recognition.", "N/A", "Recognition by employers is weak."],
+            "segment": [
+                "Funding for learners is limited.",
+                "Employers do not recognise short courses.",
+                "Funding",
+                "recognition.",
+                "N/A",
+                "Recognition by employers is weak.",
+            ],
             "cluster_label": ["C1", "C2", "C1", "C2", "non-substantive", "C2"],
             "codes": ["funding", "recognition", "funding", "recognition", "", "recognition"],
             "primary_code": ["funding", "recognition", "funding", "funding", "", "recognition"],
         }
     )
-    assert response_themes(themes) == {"1": {"funding"}, "3": {"recognition"}, "4": {"funding", "recognition"},
-                                       "8": {"recognition"}}
+    assert response_themes(themes) == {
+        "1": {"funding"},
+        "3": {"recognition"},
+        "4": {"funding", "recognition"},
+        "8": {"recognition"},
+    }
     codes, labels = dataset_groups(tiny, "institution_type")
     table = themes_table(themes, "Q5", tiny.responses["response_id"], codes, len(labels))
     by = dict(zip(labels, table.bases, strict=True))
@@ -140,7 +158,9 @@ def test_themes_by_group_and_the_quotes_under_each_group(tiny):
     recognition = table.counts[:, table.options.index("recognition")]
     assert dict(zip(labels, recognition, strict=True))["university"] == 2  # rows 3 and 4
     quotes = theme_quotes(themes, "recognition", tiny.responses["response_id"], codes, labels)
-    assert quotes == {"public_body": [("8", "Recognition by employers is weak.")],
-                      "university": [("3", "Employers do not recognise short courses."), ("4", "recognition.")]}
+    assert quotes == {
+        "public_body": [("8", "Recognition by employers is weak.")],
+        "university": [("3", "Employers do not recognise short courses."), ("4", "recognition.")],
+    }
     crosstab = crosstab_dataset(tiny, "institution_type", extra=[table])
     assert tuple(_cell(crosstab, "university", "Q5", "funding")[["count", "base"]]) == (2, 3)

@@ -54,7 +54,9 @@ def next_wave(
 ) -> pd.DataFrame:
     """The new wave's export (Microsoft Forms layout, ``;`` separator) as a frame of strings."""
     mapping = {str(k): str(v) for k, v in (questionnaire.comparison.get("questions") or {}).items()}
-    options = {q: {str(a): str(b) for a, b in m.items()} for q, m in (questionnaire.comparison.get("options") or {}).items()}
+    options = {
+        q: {str(a): str(b) for a, b in m.items()} for q, m in (questionnaire.comparison.get("options") or {}).items()
+    }
     frame = synthetic_export(questionnaire, respondents, seed)
     rng = np.random.default_rng([seed, 3])
     rows = rng.integers(len(first), size=respondents)
