@@ -22,7 +22,8 @@ help: ## Show this help (the default goal)
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo
 	@echo "  Variables: DATASET=$(DATASET) (a dataset folder), PARAMS='name=value ...' (notebook"
-	@echo "  parameters), QUESTIONS=Q8,Q2 (themes runs), JOBS=$(JOBS) (notebooks at once), FORCE=1 (re-run all)"
+	@echo "  parameters), QUESTIONS=Q8,Q2 (themes runs), JOBS=$(JOBS) (notebooks at once), FORCE=1 (re-run all),"
+	@echo "  COMPARE=path/to/other/dataset (04_groups compares the two question by question)"
 
 LOCK := requirements.lock
 
@@ -54,7 +55,8 @@ lock: ## Regenerate requirements.lock from pyproject.toml (needs the package reg
 JOBS ?= 3
 report: $(INSTALLED) ## Build the cleaned data and the rendered report for DATASET (incremental, parallel)
 	@rules=$$($(BIN)/python -m zqf_analysis.build build-plan --dataset '$(DATASET)' \
-	  $(if $(PARAMS),--param '$(PARAMS)') $(if $(QUESTIONS),--questions '$(QUESTIONS)')) && \
+	  $(if $(PARAMS),--param '$(PARAMS)') $(if $(COMPARE),--param 'compare=$(COMPARE)') \
+	  $(if $(QUESTIONS),--questions '$(QUESTIONS)')) && \
 	  $(MAKE) --no-print-directory -j$(JOBS) -f "$$rules" $(if $(FORCE),-B ZQF_FORCE=1)
 
 test: $(INSTALLED) ## Run the test suite

@@ -432,7 +432,7 @@ def test_the_real_notebooks_do_not_wait_for_the_cleaning():
         assert build.notebook_after(ROOT / "notebooks" / f"{name}.ipynb") == []
     plan = build.plan_build(RAW, notebooks_dir=ROOT / "notebooks", output_root=Path("/nonexistent"))
     assert [[s.id for s in group] for group in plan.groups()] == [
-        ["01_clean", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13"],
+        ["01_clean", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13", "04_groups"],
         ["02_describe"],
     ]
 

@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _registrations():
     registrations = []
-    for module_name in ("zqf_analysis.themes.cli", "zqf_analysis.build.plan"):
+    for module_name in ("zqf_analysis.themes.cli", "zqf_analysis.stats.group_stage", "zqf_analysis.build.plan"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -28,6 +28,7 @@ from zqf_analysis import paths
 from zqf_analysis.errors import DataError
 from zqf_analysis.io import write_bytes_atomic, write_text_atomic
 from zqf_analysis.stats.intervals import interval_settings
+from zqf_analysis.stats.params import check_adjust, check_by, check_compare, check_min_base, check_population
 from zqf_analysis.themes.params import check_backend, check_k, check_seed
 
 KERNEL = "zqf-analysis"
@@ -215,7 +216,11 @@ _RULES = {
     "seed": check_seed,
     "confidence": _check_confidence,
     "ci_method": _check_ci_method,
+    "adjust": check_adjust,
+    "min_base": check_min_base,
 }
+#: Parameters whose rule needs the dataset's questionnaire (group variables, declared filters).
+_DATASET_RULES = {"by": check_by, "population": check_population}
 
 
 def check_parameter(
@@ -233,9 +238,14 @@ def check_parameter(
         open_ids = [q.id for q in questionnaire.open]
         if value not in open_ids:
             fail(f"an open question of {dataset.name}'s questionnaire: {', '.join(open_ids) or 'none'}")
-    elif name in _RULES:
+    elif name in _RULES or name in _DATASET_RULES:
         try:
-            _RULES[name](value)
+            _RULES[name](value) if name in _RULES else _DATASET_RULES[name](value, questionnaire)
+        except DataError as exc:
+            raise DataError(exc.problem, file=notebook) from None
+    elif name == "compare":
+        try:
+            check_compare(value, paths.resolve)
         except DataError as exc:
             raise DataError(exc.problem, file=notebook) from None
     elif name in ("codebook", "human_coding"):
@@ -560,6 +570,9 @@ def step_inputs(plan: Plan, step: Step) -> list[Path]:
     inputs = [step.notebook, plan.run_stamp(step), plan.build_dir / "dataset.json"]
     inputs += [Path(m) for m in step.modules]
     inputs += [step_targets(plan, s)["outputs"] for s in plan.steps if s.id in step.after]
+    if step.parameters.get("compare"):  # the dataset compared with: its files are inputs too
+        other = paths.resolve(str(step.parameters["compare"]))
+        inputs += sorted(p for p in other.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     return inputs
 
 
@@ -888,7 +901,7 @@ class _SharedKernel:
 
 def render_sources() -> list[Path]:
     report = PACKAGE_DIR / "report"
-    sources = [report / "pages.py", report / "provenance.py", report / "index.py"]
+    sources = [report / "pages.py", report / "provenance.py", report / "index.py", report / "index_groups.py"]
     return [*sources, *sorted((report / "templates").glob("*"))]
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from zqf_analysis.data.export import read_export, tabulate_export
 from zqf_analysis.data.files import read_text_table
+from zqf_analysis.data.groups import PopulationSummary, apply_population, choose_population
 from zqf_analysis.data.questionnaire import Questionnaire, load_questionnaire
 from zqf_analysis.data.validate import (
     check,
@@ -49,6 +50,8 @@ class Dataset:
     # The export, one row per submission, columns = question ids; closed and institution answers are
     # categoricals (see read_export).
     responses: pd.DataFrame | None = None
+    # The population the questionnaire's filter (or the chosen one) kept; None: every respondent.
+    population: PopulationSummary | None = None
 
     @property
     def raw_files(self) -> list[Path]:
@@ -56,12 +59,14 @@ class Dataset:
         return sorted(p for p in self.path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
-def load_dataset(path: str | Path, separator: str | None = None) -> Dataset:
+def load_dataset(path: str | Path, separator: str | None = None, population: str = "") -> Dataset:
     """Load and validate the dataset folder at ``path``.
 
     ``separator`` overrides how multi-select cells of an export are joined (``;`` for Microsoft
     Forms, the default; ``", "`` for Google Forms); the questionnaire's ``export.separator`` is used
-    otherwise.
+    otherwise. ``population`` chooses the respondents covered (see :func:`data.groups.choose_population`):
+    ``""`` the questionnaire's ``filter:`` (everyone if it has none), ``"all"`` everyone, or a name
+    under ``filters:``; every table is then tabulated from those respondents only.
     """
     path = Path(path)
     if not path.is_dir():
@@ -75,7 +80,14 @@ def load_dataset(path: str | Path, separator: str | None = None) -> Dataset:
     if claims is not None:
         claims = check(claims, claims_schema(questionnaire), path / "claims.csv")
 
+    chosen = choose_population(questionnaire, population)
     if (path / "counts.csv").exists():
+        if chosen is not None:
+            raise DataError(
+                f"the {chosen.describe()} needs per-respondent answers, but this dataset has published counts "
+                "only; remove it or choose population='all'",
+                file=path / "questionnaire.yaml",
+            )
         return _load_published(path, name, questionnaire, institution_map, claims)
     export_path = _find_export(path, questionnaire)
     if export_path is None:
@@ -86,6 +98,7 @@ def load_dataset(path: str | Path, separator: str | None = None) -> Dataset:
         )
     sep = separator if separator is not None else questionnaire.export.get("separator", ";")
     responses = read_export(export_path, questionnaire, separator=sep, sheet=questionnaire.export.get("sheet"))
+    responses, kept = apply_population(responses, questionnaire, institution_map, chosen, sep)
     tables = tabulate_export(responses, questionnaire, separator=sep)
     return Dataset(
         name=name,
@@ -99,6 +112,7 @@ def load_dataset(path: str | Path, separator: str | None = None) -> Dataset:
         institution_map=institution_map,
         claims=claims,
         responses=responses,
+        population=kept,
     )
 
 

@@ -46,6 +46,12 @@ class Questionnaire:
     respondents: int | None = None
     export: dict = field(default_factory=dict)
     path: str | None = None
+    # Respondent groups and populations as declared (``groups:``, ``filter:``, ``filters:``) and how
+    # questions match another wave's (``comparison:``); checked by data/groups.py and stats/compare.py.
+    groups: tuple = ()
+    filter: object = None
+    filters: dict = field(default_factory=dict)
+    comparison: dict = field(default_factory=dict)
 
     def __getitem__(self, question_id: str) -> Question:
         for question in self.questions:
@@ -116,13 +122,30 @@ def parse_questionnaire(raw: object, source: str | Path = "questionnaire") -> Qu
     export = raw.get("export") or {}
     if not isinstance(export, dict):
         raise DataError("'export' must be a mapping (file, separator, sheet)", file=source)
+    declared = _declared_keys(raw, source)
     return Questionnaire(
         questions=tuple(questions),
         survey=str(raw.get("survey", "")),
         respondents=respondents,
         export=export,
         path=str(source),
+        **declared,
     )
+
+
+def _declared_keys(raw: dict, source: str | Path) -> dict:
+    """The optional ``groups:``, ``filter:``, ``filters:`` and ``comparison:`` keys, shape-checked here
+    and read against the questions by :mod:`zqf_analysis.data.groups` and :mod:`zqf_analysis.stats.compare`."""
+    groups = raw.get("groups") or []
+    if not isinstance(groups, list):
+        raise DataError("'groups' must be a list of {name, question, map}", file=source)
+    filters = raw.get("filters") or {}
+    if not isinstance(filters, dict):
+        raise DataError("'filters' must be a mapping of names to conditions", file=source)
+    comparison = raw.get("comparison") or {}
+    if not isinstance(comparison, dict):
+        raise DataError("'comparison' must be a mapping with 'questions' and 'options'", file=source)
+    return {"groups": tuple(groups), "filter": raw.get("filter"), "filters": filters, "comparison": comparison}
 
 
 def _parse_question(entry: object, position: int, source: str | Path) -> Question:

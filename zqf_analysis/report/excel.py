@@ -189,3 +189,86 @@ def describe_sheets(
             audit_notes = ("This dataset has no claims.csv: no claims to audit.",)
         sheets.append(Sheet("audit", "Audit of the report's figures", audit, notes=audit_notes))
     return sheets
+
+
+# ------------------------------------------------------------------------- one workbook, several notebooks
+
+#: Where each notebook's sheets are kept (next to the workbook), so that notebooks running at the same
+#: time in different build jobs each add their sheets without removing the other's.
+PARTS_FOLDER = ".tables"
+_LOCK_WAIT_S = 120.0
+
+
+def write_workbook_part(path: str | Path, part: str, sheets: Sequence[Sheet]) -> Path:
+    """Store ``sheets`` as the part ``part`` (a notebook's name) of the workbook at ``path`` and write
+    the workbook anew from every part there, in the parts' name order (``02_describe`` before
+    ``04_groups``): each notebook owns its sheets, and whichever finishes last writes them all.
+
+    Parts are JSON files in ``.tables/`` beside the workbook; the rewrite happens under a lock file,
+    so two notebooks finishing together cannot drop each other's sheets. Byte-stable as
+    :func:`write_workbook`.
+    """
+    import json
+
+    path = Path(path)
+    folder = path.parent / PARTS_FOLDER
+    record = [_sheet_record(sheet) for sheet in sheets]
+    with _workbook_lock(folder / ".lock"):
+        write_bytes_atomic(folder / f"{part}.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        every = []
+        for stored in sorted(folder.glob("*.json")):
+            every += [_sheet_from_record(item) for item in json.loads(stored.read_text(encoding="utf-8"))]
+        return write_workbook(path, every)
+
+
+def _plain_value(value: object) -> object:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _sheet_record(sheet: Sheet) -> dict:
+    return {
+        "name": sheet.name,
+        "title": sheet.title,
+        "notes": list(sheet.notes),
+        "columns": [str(c) for c in sheet.table.columns],
+        "rows": [[_plain_value(v) for v in row] for row in sheet.table.itertuples(index=False, name=None)],
+    }
+
+
+def _sheet_from_record(record: dict) -> Sheet:
+    table = pd.DataFrame(record["rows"], columns=record["columns"], dtype=object)
+    return Sheet(record["name"], record["title"], table, notes=tuple(record["notes"]))
+
+
+class _workbook_lock:
+    """An exclusive lock file (created with O_EXCL, so it works on Windows too); one left behind by a
+    process that died is taken over after two minutes."""
+
+    def __init__(self, lock: Path) -> None:
+        self.lock = lock
+
+    def __enter__(self):
+        import os
+        import time
+
+        self.lock.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        while True:
+            try:
+                os.close(os.open(self.lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                return self
+            except FileExistsError:
+                try:
+                    if time.time() - self.lock.stat().st_mtime > _LOCK_WAIT_S:
+                        self.lock.unlink(missing_ok=True)
+                        continue
+                except FileNotFoundError:
+                    continue
+                if time.monotonic() - started > _LOCK_WAIT_S:
+                    raise DataError("another notebook holds the workbook's lock for too long", file=self.lock) from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc) -> None:
+        self.lock.unlink(missing_ok=True)

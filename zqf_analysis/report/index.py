@@ -282,6 +282,7 @@ def index_context(plan: Mapping) -> dict:
         "interval_label": label,
         "audit": audit_findings(_read_csv(processed / "audit.csv")),
         "themes": themes,
+        "groups": _groups_context(processed),
         "figures": [
             {
                 "name": name,
@@ -296,6 +297,12 @@ def index_context(plan: Mapping) -> dict:
         "csvs": sorted(p.name for p in processed.glob("*.csv")) if processed.is_dir() else [],
         "csp": CSP,
     }
+
+
+def _groups_context(processed: Path) -> dict:
+    from zqf_analysis.report.index_groups import groups_context
+
+    return groups_context(processed)
 
 
 def _natural(name: str) -> list:

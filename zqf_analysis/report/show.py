@@ -61,6 +61,8 @@ def dataset_summary(data: Dataset) -> HTML:
         ("Institution mapping", "institution_map.csv" if data.institution_map is not None else "none"),
         ("Claims to audit", len(data.claims) if data.claims is not None else "none"),
     ]
+    if getattr(data, "population", None) is not None:
+        rows.append(("Population", data.population.text))
     return table(pd.DataFrame(rows, columns=["", "value"]).astype(str), caption="Validated dataset")
 
 

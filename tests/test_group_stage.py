@@ -1,0 +1,68 @@
+"""The group stage end to end on the tiny export and the published dataset: files, CLI, summary and
+index findings (never led by a small group)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from conftest import FIXTURES, RAW
+
+from zqf_analysis.__main__ import main
+from zqf_analysis.report.groups_view import summary_lines
+from zqf_analysis.report.index_groups import groups_context
+from zqf_analysis.stats.crosstab import CROSSTAB_COLUMNS, GroupSettings
+from zqf_analysis.stats.group_stage import GroupParams, run_groups, surviving_differences
+
+TINY = FIXTURES / "tiny-groups-export"
+
+
+def test_run_groups_writes_crosstabs_and_says_plainly_that_nothing_survives(tmp_path):
+    result = run_groups(GroupParams(dataset=str(TINY), by="institution_type,sector", output_root=str(tmp_path)))
+    processed = tmp_path / "data" / "processed" / "tiny-groups-export"
+    written = pd.read_csv(processed / "crosstabs.csv")
+    assert list(written.columns) == CROSSTAB_COLUMNS
+    assert set(written["group_variable"]) == {"institution_type", "sector"}
+    summary = pd.read_csv(processed / "group_summary.csv")
+    assert list(summary["tests"]) == [5, 5] and list(summary["surviving"]) == [0, 0]
+    assert any("none of the 5 differences tested survives Holm" in line for line in summary_lines(result))
+    context = groups_context(processed)
+    assert not context["published"] and context["variables"][0]["tests"] == 5
+
+
+def test_published_counts_get_the_needs_per_respondent_summary(tmp_path):
+    result = run_groups(GroupParams(dataset=str(RAW), output_root=str(tmp_path)))
+    assert result.crosstabs is None
+    processed = tmp_path / "data" / "processed" / "zaqa-2024"
+    assert not (processed / "crosstabs.csv").exists()
+    assert groups_context(processed)["published"]
+
+
+def test_a_finding_never_leads_with_a_small_group():
+    rows = pd.DataFrame(
+        {
+            "group_variable": "g",
+            "question_id": "Q3",
+            "option": "Badges",
+            "group": ["tiny", "big", "other"],
+            "count": [2, 30, 5],
+            "base": [2, 40, 40],
+            "share": [1.0, 0.75, 0.125],
+            "ci_low": 0.0,
+            "ci_high": 1.0,
+            "p_value": 0.001,
+            "p_adjusted": 0.003,
+            "test": "Fisher-Freeman-Halton exact test",
+            "note": ["small base", "", ""],
+        }
+    )
+    found = surviving_differences(rows, GroupSettings(min_base=5), single_ids=set())
+    assert list(found[["lead_group", "other_group"]].iloc[0]) == ["big", "other"]
+
+
+def test_crosstab_command_writes_the_csv(tmp_path, capsys):
+    target = tmp_path / "x.csv"
+    assert main(["crosstab", "--dataset", str(TINY), "--by", "Q2", "--output", str(target), "--adjust", "bh"]) == 0
+    table = pd.read_csv(target)
+    assert set(table["group"]) == {"Agree", "Disagree", "Unsure", "no answer"}
+    assert "Q2: " in capsys.readouterr().out
+    assert main(["crosstab", "--dataset", str(TINY), "--by", "Q3"]) == 2  # a multi question is no group
+    assert main(["crosstab", "--dataset", str(RAW), "--by", "institution_type", "--output", str(target)]) == 2

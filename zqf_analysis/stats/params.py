@@ -1,0 +1,83 @@
+"""The group stage's parameter rules, defined once for the notebook, the build's parameter check and the
+command line: the p-value adjustment, the smallest base read without a note, and the group variable,
+population and comparison dataset of a dataset. Light: nothing heavy is imported to check a parameter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zqf_analysis.errors import DataError
+
+#: Adjustment methods across the family of tests of one group variable, by their statsmodels name
+#: (``statsmodels.stats.multitest.multipletests``).
+ADJUST_METHODS = {"holm": "holm", "bh": "fdr_bh", "none": None}
+ADJUST_LABELS = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no adjustment"}
+#: Below this base a group's shares carry a note, and the key findings never lead with it.
+DEFAULT_MIN_BASE = 5
+
+
+def check_adjust(value: object) -> str:
+    """``holm``, ``bh`` or ``none``.
+
+    >>> check_adjust("bh")
+    'bh'
+    """
+    if value not in ADJUST_METHODS:
+        raise DataError(f"parameter adjust={value!r}: expected one of {', '.join(ADJUST_METHODS)}")
+    return str(value)
+
+
+def check_min_base(value: object) -> int:
+    """A whole number of at least 1 (a digit string from a command line is read as a number).
+
+    >>> check_min_base("5")
+    5
+    """
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DataError(f"parameter min_base={value!r}: expected a whole number of at least 1")
+    return value
+
+
+def split_by(value: object) -> list[str]:
+    """The group variables named by ``by``: one name or several joined by commas.
+
+    >>> split_by("institution_type, Q11")
+    ['institution_type', 'Q11']
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise DataError(f"parameter by={value!r}: expected a group variable such as 'institution_type'")
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def check_by(value: object, questionnaire) -> list[str]:
+    """Each name of ``by`` must be a group variable of the dataset (see :mod:`zqf_analysis.data.groups`)."""
+    from zqf_analysis.data.groups import group_variable
+
+    names = split_by(value)
+    for name in names:
+        group_variable(questionnaire, name)
+    return names
+
+
+def check_population(value: object, questionnaire) -> str:
+    """``""`` (the questionnaire's ``filter:``), ``all``, or a name under ``filters:``."""
+    from zqf_analysis.data.groups import choose_population
+
+    if not isinstance(value, str):
+        raise DataError(f"parameter population={value!r}: expected a filter name, '' or 'all'")
+    choose_population(questionnaire, value)
+    return value
+
+
+def check_compare(value: object, resolve=None) -> str:
+    """``""`` or a dataset folder holding ``questionnaire.yaml``; ``resolve`` turns the text into a path."""
+    if not isinstance(value, str):
+        raise DataError(f"parameter compare={value!r}: expected a dataset folder or ''")
+    if value.strip():
+        folder = resolve(value) if resolve else Path(value)
+        if not (Path(folder) / "questionnaire.yaml").is_file():
+            raise DataError(f"parameter compare={value!r}: expected a dataset folder holding questionnaire.yaml")
+    return value
