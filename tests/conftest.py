@@ -1,4 +1,5 @@
-"""Shared test fixtures: the real dataset, throw-away copies of it to break on purpose, and reports built once per session."""
+"""Shared test fixtures: the real dataset, throw-away copies of it to break on purpose, and reports built
+once per session."""
 
 from __future__ import annotations
 

@@ -116,3 +116,18 @@ def executed_outputs(notebook: Path) -> list[tuple[int, dict]]:
 
 def joined(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
+
+
+def processed_of(report: Path) -> Path:
+    """The processed folder a build wrote beside ``report`` (``<root>/reports/<name>``)."""
+    return report.parents[1] / "data" / "processed" / report.name
+
+
+def export_column(export: Path, question_number: int) -> list[str]:
+    """The stripped cells of question ``Q<n>``'s column in a Microsoft Forms export (columns: ID, Start
+    time, Completion time, Email, Name, then Q1, Q2, ...), one per submission."""
+    import csv
+
+    with export.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    return [row[4 + question_number].strip() for row in rows[1:]]
