@@ -63,7 +63,7 @@ def test_no_page_figure_or_workbook_shows_the_address_or_the_number(built):
     reports, _ = built
     pages = sorted(reports.rglob("*.html"))
     names = {p.relative_to(reports).as_posix() for p in pages}
-    runs = {"01_clean", "02_describe", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13"}
+    runs = {"01_clean", "02_describe", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13", "04_groups"}
     assert names == {"index.html"} | {f"{r}.html" for r in runs} | {f"full/{r}.html" for r in runs}
     for page in pages:
         source = page.read_text(encoding="utf-8")
