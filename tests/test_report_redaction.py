@@ -84,6 +84,8 @@ def test_no_page_figure_or_workbook_shows_the_address_or_the_number(built):
     assert "remain in two places only: the dataset's raw files and the text column of the processed" in clean
     themes = page_text((reports / "03_themes-Q8.html").read_text(encoding="utf-8"))
     assert themes.count("Please write to [email] or call [phone] for details") >= 2
+    groups = page_text((reports / "04_groups.html").read_text(encoding="utf-8"))  # quotes by group
+    assert "Please write to [email] or call [phone] for details" in groups
 
 
 @pytest.mark.slow
