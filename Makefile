@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock report test lab bench lint clean distclean
+.PHONY: help venv lock report test test-fast lab bench lint clean distclean
 
 help: ## Show this help (the default goal)
 	@echo "zqf-analysis: reproducible analysis of the ZAQA micro-credentials survey"
@@ -59,8 +59,13 @@ report: $(INSTALLED) ## Build the cleaned data and the rendered report for DATAS
 	  $(if $(QUESTIONS),--questions '$(QUESTIONS)')) && \
 	  $(MAKE) --no-print-directory -j$(JOBS) -f "$$rules" $(if $(FORCE),-B ZQF_FORCE=1)
 
-test: $(INSTALLED) ## Run the test suite
+test: $(INSTALLED) ## Run the whole test suite (what CI runs)
 	@$(BIN)/python -m pytest -q
+
+# The edit-test loop: every test but those marked slow (they execute notebooks or build a report) or
+# browser (headless chromium); under a minute on a 2-core machine.
+test-fast: $(INSTALLED) ## Run the tests that execute no notebook and open no browser (under a minute)
+	@$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 lab: $(INSTALLED) ## Start JupyterLab on notebooks/ with the package's kernel
 	@$(BIN)/jupyter lab notebooks/

@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import papermill
 import pytest
+from page_reading import all_tables, executed_outputs, export_column, joined, page_tables, page_text, processed_of
 from statsmodels.stats.proportion import proportion_confint
 
 from zqf_analysis.data.clean import clean_dataset
@@ -267,18 +268,8 @@ def test_shares_of_the_synthetic_export_match_an_independent_count():
 
 
 @pytest.mark.slow
-def test_02_describe_runs_on_the_real_dataset(tmp_path):
-    executed = tmp_path / "02_describe.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "02_describe.ipynb"),
-        str(executed),
-        parameters={"dataset": "data/raw/zaqa-2024", "output_root": str(tmp_path)},
-        kernel_name="zqf-analysis",
-        cwd=str(ROOT),
-        progress_bar=False,
-    )
-    processed = tmp_path / "data" / "processed" / "zaqa-2024"
-    reports = tmp_path / "reports" / "zaqa-2024"
+def test_02_describe_on_the_real_dataset(zaqa_report):
+    processed = processed_of(zaqa_report)
     summary = pd.read_csv(processed / "closed_summary.csv", dtype={"count": "Int64"})
     row = summary[(summary["question_id"] == "Q11") & (summary["option"] == "I agree")].iloc[0]
     assert (row["count"], row["base"], round(row["share"], 6)) == (6, 23, round(6 / 23, 6))
@@ -287,12 +278,23 @@ def test_02_describe_runs_on_the_real_dataset(tmp_path):
     assert len(audit) == 37
     assert audit.set_index("claim_id").loc["C29", "verdict"] == "disagrees"
     for question_id in ("Q3", "Q4", "Q5", "Q6", "Q7", "Q9", "Q10", "Q11", "Q12", "Q14"):
-        assert (reports / "figures" / f"{question_id}.png").is_file()
-        assert (reports / "figures" / f"{question_id}.svg").is_file()
-    workbook = openpyxl.load_workbook(reports / "tables.xlsx")
+        assert (zaqa_report / "figures" / f"{question_id}.png").is_file()
+        assert (zaqa_report / "figures" / f"{question_id}.svg").is_file()
+    workbook = openpyxl.load_workbook(zaqa_report / "tables.xlsx")
     assert {"Q3", "Q14", "audit", "institutions"} <= set(workbook.sheetnames)
-    text = executed.read_text(encoding="utf-8")
+
+    html = (zaqa_report / "02_describe.html").read_text(encoding="utf-8")
+    text, tables = page_text(html), page_tables(html)
     assert "not legible in source" in text and "axis runs 0-5-10-15" in text
+    assert len(tables["23 submissions from 19 institutions"]) == 1 + 19
+    # Box 3, "87% of responses was in favour": I agree 6 + I agree but need more dialogue 14 = 20 of 23
+    assert "87% of responses was in favour. 87% 87.0% (20 of 23) agrees" in text
+    verdicts = dict(tables["37 claims"][1:])
+    assert sum(int(n) for n in verdicts.values()) == 37 and verdicts["disagrees"] == "6"
+    assert len(tables["6 figure(s) of the report that the data do not support"]) == 1 + 6
+    low, high = proportion_confint(6, 23, alpha=0.05, method="wilson")
+    q11 = next(rows for rows in all_tables(html) if rows[0][:1] == ["option"] and rows[1][0] == "I agree")
+    assert q11[1] == ["I agree", "6", "23", "26.1%", f"{100 * low:.1f}%", f"{100 * high:.1f}%", "legible"]
 
 
 @pytest.mark.slow
@@ -309,3 +311,15 @@ def test_02_describe_runs_on_an_export_without_claims(tmp_path):
     assert "no claims to audit" in executed.read_text(encoding="utf-8")
     audit = pd.read_csv(tmp_path / "data" / "processed" / "synthetic-export" / "audit.csv")
     assert audit.empty and list(audit.columns)[:2] == ["claim_id", "location"]
+    # what the notebook shows for Q11, counted in export.csv: 26 of the 38 who answered chose "I agree"
+    shown = "\n".join(
+        joined(output["data"]["text/html"])
+        for _, output in executed_outputs(executed)
+        if "text/html" in output.get("data", {})
+    )
+    q11 = [cell for cell in export_column(SYNTHETIC / "export.csv", 11) if cell]
+    assert (q11.count("I agree"), len(q11)) == (26, 38)
+    low, high = proportion_confint(26, 38, alpha=0.05, method="jeffreys")
+    assert "Intervals: 95% jeffreys interval from statsmodels' proportion_confint." in page_text(shown)
+    table = next(rows for rows in all_tables(shown) if rows[0][:1] == ["option"] and rows[1][0] == "I agree")
+    assert table[1] == ["I agree", "26", "38", "68.4%", f"{100 * low:.1f}%", f"{100 * high:.1f}%", "tabulated"]

@@ -14,10 +14,29 @@ TEXTS = [
 ]
 
 
-def test_domain_and_corpus_wide_words_are_dropped():
+def test_domain_stop_words_are_dropped():
     assert content_words(["Micro-credentials: funding challenges"]) == [["funding"]]
-    texts = [f"micro credentials topic{i}" for i in range(10)] + ["shared word"] * 0
-    assert all("micro" not in ws for ws in content_words(texts))
+
+
+#: Ten answers: "recognition" in 6 (more than half), "funding" in 5 (exactly half), "employers" in 4.
+SHARED = [f"recognition funding topic{i}" for i in range(5)] + ["recognition"]
+SHARED += [f"employers area{i}" for i in range(4)]
+
+
+def test_a_word_in_more_than_half_of_the_answers_is_dropped():
+    words = content_words(SHARED)
+    assert words[0] == ["funding", "topic0"]  # "recognition" is in 6 of 10: dropped; "funding" in 5: kept
+    assert words[5] == ["recognition"]  # an answer left with no word keeps its own
+    assert words[6] == ["employers", "area0"]
+    # below ten answers the share rule does not apply: "recognition" (6 of 9) stays
+    assert content_words(SHARED[:9])[0] == ["recognition", "funding", "topic0"]
+
+
+def test_answers_sharing_only_a_corpus_wide_word_are_not_alike():
+    vectors = embed_texts(SHARED, "tfidf")
+    similarity = vectors @ vectors.T
+    assert similarity[0, 5] == 0.0  # "recognition funding topic0" and "recognition": only the corpus-wide word
+    assert similarity[0, 1] > 0.0  # both say "funding"
 
 
 @pytest.mark.parametrize("backend", ["tfidf", "wordllama"])

@@ -1,4 +1,5 @@
-"""01_clean.ipynb executed by papermill, as `make report` runs it, on the synthetic export."""
+"""01_clean.ipynb as `make report` runs it, on the synthetic export and the real dataset: the processed
+tables it writes and what its page says, in numbers a person can count in the raw files."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import papermill
 import pytest
+from page_reading import export_column, page_tables, processed_of
 
 from zqf_analysis.data.load import load_dataset
 
@@ -17,28 +18,56 @@ SYNTHETIC = ROOT / "tests" / "fixtures" / "synthetic-export"
 
 
 @pytest.mark.slow
-def test_01_clean_runs_on_the_synthetic_export(tmp_path):
-    executed = tmp_path / "01_clean.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "01_clean.ipynb"),
-        str(executed),
-        parameters={"dataset": str(SYNTHETIC), "output_root": str(tmp_path)},
-        kernel_name="zqf-analysis",
-        cwd=str(ROOT),
-        progress_bar=False,
-    )
-    processed = tmp_path / "data" / "processed" / "synthetic-export"
+def test_01_clean_on_the_synthetic_export(synthetic_report):
+    processed = processed_of(synthetic_report)
     counts = pd.read_csv(processed / "closed_counts.csv")
     institutions = pd.read_csv(processed / "institutions.csv")
     answers = pd.read_csv(processed / "open_responses.csv", dtype=str, keep_default_na=False)
     data = load_dataset(SYNTHETIC)
-    assert institutions["submissions"].sum() == data.respondents == len(pd.read_csv(SYNTHETIC / "export.csv"))
+    assert institutions["submissions"].sum() == data.respondents == len(pd.read_csv(SYNTHETIC / "export.csv")) == 40
     # Q11 is single choice: its counts add up to the submissions that answered it (its base).
     q11 = counts[counts["question_id"] == "Q11"]
     assert q11["count"].sum() == q11["base"].iloc[0] <= data.respondents
     assert set(counts["status"]) == {"tabulated"}
     assert set(answers["question_id"]) == {"Q2", "Q8", "Q13"}
     assert "[email]" in " ".join(answers["clean_text"]) and "@" not in " ".join(answers["clean_text"])
+
+    tables = page_tables((synthetic_report / "01_clean.html").read_text(encoding="utf-8"))
+    assert dict(tables["Validated dataset"][1:])["Respondents (submissions)"] == "40"
+    # counted in export.csv: the written cells of each open question, and among them the fixture's
+    # non-substantive answers (its README: N/A, NIL, I don't know)
+    expected = [["question_id", "answers", "substantive"]]
+    for number in (2, 8, 13):
+        written = [cell for cell in export_column(SYNTHETIC / "export.csv", number) if cell]
+        empty = [cell for cell in written if cell in ("N/A", "NIL", "I don't know")]
+        expected.append([f"Q{number}", str(len(written)), str(len(written) - len(empty))])
+    assert [row[:3] for row in tables["Free-text answers"]] == expected == [
+        ["question_id", "answers", "substantive"],
+        ["Q2", "24", "21"],
+        ["Q8", "28", "25"],
+        ["Q13", "28", "25"],
+    ]
+
+
+@pytest.mark.slow
+def test_01_clean_page_of_the_real_dataset(zaqa_report):
+    tables = page_tables((zaqa_report / "01_clean.html").read_text(encoding="utf-8"))
+    summary = dict(tables["Validated dataset"][1:])
+    assert (summary["Respondents (submissions)"], summary["Institutions"]) == ("23", "19")
+    assert tables["Free-text answers"] == [
+        ["question_id", "answers", "substantive", "repeated"],
+        ["Q2", "14", "11", "1"],
+        ["Q8", "23", "23", "2"],
+        ["Q13", "18", "17", "1"],
+    ]
+    # the four answers a reader finds saying nothing: Q2 N/A, "| don't know" (the OCR's I), NIL; Q13 None
+    flagged = tables["Non-substantive and repeated answers (kept, flagged; cleaned text)"]
+    left_out = [row[:3] for row in flagged[1:] if row[3] == "False"]
+    assert left_out == [["Q2", "2", "N/A"], ["Q2", "8", "I don't know"], ["Q2", "10", "NIL"], ["Q13", "18", "None"]]
+    changed = next(rows for caption, rows in tables.items() if "answer(s) changed by cleaning" in caption)
+    assert len(changed) == 1 + 3
+    assert changed[1] == ["Q2", "8", "| don’t know", "I don't know", "quotes, a lone | read as I"]
+    assert changed[2][:2] == ["Q8", "7"] and changed[2][4] == "capitals"
 
 
 def test_clean_command_line_reports_bad_input_and_exits_2(dataset_copy, tmp_path):

@@ -6,7 +6,15 @@ import pandas as pd
 import pytest
 
 from zqf_analysis.data.clean import clean_open_responses
-from zqf_analysis.data.text import answer_key, clean_text, is_substantive, normalise_text, redact
+from zqf_analysis.data.text import (
+    answer_key,
+    clean_text,
+    cleaning_changes,
+    is_substantive,
+    normalise_text,
+    redact,
+    redact_verbatim,
+)
 from zqf_analysis.themes.codebook import Code, Codebook, code_answer
 from zqf_analysis.themes.stage import segment_table
 
@@ -80,3 +88,39 @@ def test_cleaning_clustering_and_coding_leave_out_the_same_answers():
     assert flagged == {str(i) for i in range(len(NON_SUBSTANTIVE))}
     assert segmented == {str(len(NON_SUBSTANTIVE)), str(len(NON_SUBSTANTIVE) + 1)}
     assert left_out_by_coder == flagged
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("Write to  Jane.Doe@zaqa.gov.zm  TODAY", "Write to  [email]  TODAY"),  # spacing and capitals as typed
+        ("CALL 0977 123 456", "CALL [phone]"),
+        ("mail jane\uff20zaqa.gov.zm", "mail [email]"),  # a full-width at sign, which clean_text reads as @
+        ("| don’t know", "| don’t know"),  # nothing to redact: the verbatim text
+    ],
+)
+def test_redact_verbatim_shows_the_answer_as_typed_without_address_or_number(typed, shown):
+    assert redact_verbatim(typed) == shown
+
+
+def test_cleaning_changes_name_every_step_that_changed_the_answer():
+    assert cleaning_changes("Funding") == []
+    assert cleaning_changes("Funding  is\tshort") == ["white space"]
+    assert cleaning_changes("THE FRAMEWORK MUST BE CLEAR") == ["capitals"]
+    assert cleaning_changes("| don’t know") == ["quotes", "a lone | read as I"]
+    assert cleaning_changes("ﬁnance: x@y.org, 0977 123 456") == [
+        "Unicode form (NFKC)",
+        "e-mail address redacted",
+        "phone number redacted",
+    ]
+
+
+def test_the_steps_are_the_cleaning_on_every_real_and_synthetic_answer(raw_dataset):
+    from zqf_analysis.data.load import load_dataset
+
+    root = raw_dataset.parents[2]
+    for folder in (raw_dataset, root / "tests" / "fixtures" / "synthetic-export"):
+        for text in load_dataset(folder).open_responses["text"]:
+            assert (cleaning_changes(text) == []) == (clean_text(text) == text)
+            redacted = normalise_text(redact_verbatim(text))
+            assert redact(redacted) == redacted  # nothing left to redact

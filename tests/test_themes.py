@@ -1,10 +1,12 @@
 """The themes stage: clustering helpers, determinism, outputs and the notebook for Q2, Q8 and Q13."""
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from page_reading import export_column, page_tables, page_text, processed_of
 
 from zqf_analysis.errors import DataError
 from zqf_analysis.themes.agreement import agreement
@@ -17,9 +19,12 @@ from zqf_analysis.themes.cluster import (
     stability,
     top_terms,
 )
+from zqf_analysis.themes.codebook import find_codebook, load_codebook
 from zqf_analysis.themes.stage import ThemeParams, run_themes
 
 ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw" / "zaqa-2024"
+SYNTHETIC = ROOT / "tests" / "fixtures" / "synthetic-export"
 HUMAN = ROOT / "tests" / "fixtures" / "themes" / "q8_human_coding.csv"
 
 
@@ -104,18 +109,45 @@ def test_q2_lists_non_substantive_answers_and_same_seed_gives_same_bytes(tmp_pat
 
 @pytest.mark.slow
 @pytest.mark.parametrize("question", ["Q2", "Q8", "Q13"])
-def test_notebook_runs_for_each_open_question(tmp_path, question):
-    papermill = pytest.importorskip("papermill")
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "03_themes.ipynb"),
-        str(tmp_path / "out.ipynb"),
-        kernel_name="zqf-analysis",
-        parameters={"question": question, "output_root": str(tmp_path), "k": "auto"},
-        cwd=str(ROOT),
-        progress_bar=False,
-    )
-    assert (tmp_path / f"data/processed/zaqa-2024/themes_{question}.csv").is_file()
-    assert (tmp_path / f"reports/zaqa-2024/figures/themes_{question}.png").is_file()
+def test_notebook_for_each_open_question_quotes_every_segment_under_its_theme(zaqa_report, question):
+    html = (zaqa_report / f"03_themes-{question}.html").read_text(encoding="utf-8")
+    processed = processed_of(zaqa_report)
+    themes = pd.read_csv(processed / f"themes_{question}.csv", dtype=str, keep_default_na=False)
+    segments = themes[themes["cluster"] != ""]
+    assert (zaqa_report / "figures" / f"themes_{question}.png").is_file()
+    codebook = load_codebook(find_codebook(RAW, question))
+    quote_tables = {c: rows for c, rows in page_tables(html).items() if re.match(r"C\d+: ", c)}
+    # with a codebook, k is its number of codes (seeded k-means): one table of quotes per theme
+    assert len(quote_tables) == len(codebook.names) == segments["cluster"].nunique()
+    assert f"k = {len(codebook.names)} (seeded by the codebook)" in page_text(html)
+    shown = [(row[0], row[1]) for rows in quote_tables.values() for row in rows[1:]]
+    assert sorted(shown) == sorted(zip(segments["response_id"], segments["segment"], strict=True))
+    answers = pd.read_csv(processed / "open_responses.csv", dtype=str, keep_default_na=False)
+    answers = answers[answers["question_id"] == question]
+    substantive = int((answers["substantive"] == "True").sum())
+    text = page_text(html)
+    assert f"{question}: {len(answers)} answers, {substantive} substantive, {len(segments)} segments" in text
+    assert f"{len(answers) - substantive} non-substantive answers" in page_tables(html)
+    if question == "Q8":  # 23 answers, none empty; answers 10 and 11 are the same sentence, both quoted
+        assert (len(answers), substantive, len(codebook.names)) == (23, 23, 6)
+        assert {("10", "Training Equipment is inadequate"), ("11", "Training Equipment is inadequate")} <= set(shown)
+    if question == "Q2":  # N/A, I don't know (typed "| don't know"), NIL
+        left_out = page_tables(html)["3 non-substantive answers"][1:]
+        assert left_out == [["2", "N/A"], ["8", "I don't know"], ["10", "NIL"]]
+
+
+@pytest.mark.slow
+def test_notebook_without_a_codebook_chooses_k_by_silhouette(synthetic_report):
+    html = (synthetic_report / "03_themes-Q8.html").read_text(encoding="utf-8")
+    tables = page_tables(html)
+    choice = tables["Choice of k (silhouette; empty when k was given or set by the codebook)"][1:]
+    best = max(choice, key=lambda row: float(row[1]))[0]
+    quote_tables = [c for c in tables if re.match(r"C\d+: ", c)]
+    assert f"k = {best} (free k-means)" in page_text(html) and len(quote_tables) == int(best)
+    # counted in export.csv: 28 written Q8 answers, of which NIL, N/A and I don't know say nothing
+    written = [cell for cell in export_column(SYNTHETIC / "export.csv", 8) if cell]
+    assert len(written) == 28 and f"Q8: 28 answers, {28 - 3} substantive" in page_text(html)
+    assert sorted(row[1] for row in tables["3 non-substantive answers"][1:]) == ["I don't know", "N/A", "NIL"]
 
 
 def test_adjusted_rand_equals_scikit_learns_on_random_labellings():

@@ -40,9 +40,7 @@ def normalise_text(text: object) -> str:
     >>> normalise_text("| don’t  know")
     "I don't know"
     """
-    text = unicodedata.normalize("NFKC", str(text)).translate(_QUOTES)
-    text = re.sub(r"\s+", " ", text).strip()
-    return _LONE_PIPE.sub("I", text)
+    return _apply(_NORMALISE, str(text))[0]
 
 
 def answer_key(text: object) -> str:
@@ -79,10 +77,7 @@ def clean_text(text: object) -> str:
     >>> clean_text("Call +260 977 123456 or write to a.b@zaqa.gov.zm")
     'Call [phone] or write to [email]'
     """
-    cleaned = normalise_text(text)
-    if _is_shouted(cleaned):
-        cleaned = _sentence_case(cleaned)
-    return redact(cleaned)
+    return _apply(_CLEAN, str(text))[0]
 
 
 def redact(text: str) -> str:
@@ -91,7 +86,40 @@ def redact(text: str) -> str:
     >>> redact("mail me: x@y.org")
     'mail me: [email]'
     """
-    return _PHONE.sub(_redact_phone, _EMAIL.sub("[email]", text))
+    return _redact_phones(_redact_emails(text))
+
+
+def redact_verbatim(text: object) -> str:
+    """The verbatim answer with only its e-mail addresses and phone numbers replaced: what a page may
+    show of an original (spacing, capitals and quotes as the respondent typed them).
+
+    An address written with compatibility characters (a full-width ``＠``) is caught as :func:`clean_text`
+    catches it: if the answer's NFKC form would still hold an address or a number, the NFKC form is
+    redacted instead.
+
+    >>> redact_verbatim("Call  +260 977 123456, or WRITE to a.b@zaqa.gov.zm")
+    'Call  [phone], or WRITE to [email]'
+    >>> redact_verbatim("x＠y.org")
+    '[email]'
+    """
+    text = "" if text is None else str(text)
+    redacted = redact(text)
+    compatible = unicodedata.normalize("NFKC", redacted)
+    if redact(compatible) != compatible:
+        redacted = redact(unicodedata.normalize("NFKC", text))
+    return redacted
+
+
+def cleaning_changes(text: object) -> list[str]:
+    """What :func:`clean_text` changes in ``text``, in words, for a reviewer who sees only the redacted
+    versions of the answer (empty when nothing changes).
+
+    >>> cleaning_changes("COSTS ARE  TOO HIGH, CALL 0977 123 456")
+    ['white space', 'capitals', 'phone number redacted']
+    >>> cleaning_changes("| don’t know")
+    ['quotes', 'a lone | read as I']
+    """
+    return _apply(_CLEAN, str(text))[1]
 
 
 def _is_shouted(text: str) -> bool:
@@ -105,6 +133,40 @@ def _sentence_case(text: str) -> str:
     return re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), lowered)
 
 
+def _redact_emails(text: str) -> str:
+    return _EMAIL.sub("[email]", text)
+
+
+def _redact_phones(text: str) -> str:
+    return _PHONE.sub(_redact_phone, text)
+
+
 def _redact_phone(match: re.Match) -> str:
     digits = sum(c.isdigit() for c in match.group(0))
     return "[phone]" if digits >= 9 else match.group(0)
+
+
+#: The cleaning, step by step, each with the words :func:`cleaning_changes` uses for it: the first four
+#: are :func:`normalise_text`, all of them :func:`clean_text`.
+_NORMALISE = (
+    ("Unicode form (NFKC)", lambda t: unicodedata.normalize("NFKC", t)),
+    ("quotes", lambda t: t.translate(_QUOTES)),
+    ("white space", lambda t: re.sub(r"\s+", " ", t).strip()),
+    ("a lone | read as I", lambda t: _LONE_PIPE.sub("I", t)),
+)
+_CLEAN = (
+    *_NORMALISE,
+    ("capitals", lambda t: _sentence_case(t) if _is_shouted(t) else t),
+    ("e-mail address redacted", _redact_emails),
+    ("phone number redacted", _redact_phones),
+)
+
+
+def _apply(steps, text: str) -> tuple[str, list[str]]:
+    changes = []
+    for name, step in steps:
+        changed = step(text)
+        if changed != text:
+            changes.append(name)
+        text = changed
+    return text, changes

@@ -1,7 +1,15 @@
 """Notebook display helpers that treat every respondent string as data: always HTML-escaped.
 
 Notebooks call these instead of printing Markdown built from answers, so a `<script>` typed by a
-respondent shows as text in JupyterLab and in the rendered HTML.
+respondent shows as text in JupyterLab and in the rendered HTML. Answers are shown in their cleaned,
+redacted form (``clean_text``) or redacted verbatim (:func:`~zqf_analysis.data.text.redact_verbatim`),
+never as typed: an e-mail address or a phone number a respondent wrote stays in the processed
+``open_responses.csv`` only.
+
+Most helpers *return* a display object (``HTML``, ``Image``): IPython shows it only when it is the
+last line of a cell, so a notebook passes every one that is not to ``display(...)``; the helpers
+annotated ``-> None`` display their own parts. ``tests/test_notebook_check.py`` checks the committed
+notebooks for a display object built and dropped (:mod:`zqf_analysis.report.notebook_check`).
 """
 
 from __future__ import annotations
@@ -11,10 +19,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import HTML, display
+from IPython.display import HTML, Image, display
 
 from zqf_analysis.data.load import Dataset
 from zqf_analysis.data.questionnaire import Questionnaire
+from zqf_analysis.data.text import cleaning_changes, redact_verbatim
 
 _TABLE_STYLE = (
     "<style>table.zqf-table td, table.zqf-table th {text-align: left !important; vertical-align: top; "
@@ -45,6 +54,14 @@ def note(text: str, kind: str = "note") -> HTML:
     """A short escaped paragraph, styled as a note or a warning."""
     colour = {"note": "#eef4fb", "warning": "#fff4e5", "ok": "#edf7ed"}.get(kind, "#eef4fb")
     return HTML(f'<p style="background:{colour};padding:6px 10px;border-radius:4px">{escape(text)}</p>')
+
+
+def figure(chart, width: int | None = None) -> Image:
+    """A matplotlib figure as a PNG image to display (rendered as :func:`zqf_analysis.io.figure_bytes`
+    saves it): shown the same whatever matplotlib backend the kernel has, and never by pyplot."""
+    from zqf_analysis.io import figure_bytes
+
+    return Image(data=figure_bytes(chart, "png"), format="png", width=width)
 
 
 def dataset_summary(data: Dataset) -> HTML:
@@ -130,20 +147,32 @@ def open_overview(open_responses: pd.DataFrame) -> None:
     if len(flagged):
         display(
             table(
-                flagged[["question_id", "response_id", "text", "substantive", "duplicate_of"]],
-                caption="Non-substantive and repeated answers (kept, flagged)",
+                flagged[["question_id", "response_id", "clean_text", "substantive", "duplicate_of"]],
+                caption="Non-substantive and repeated answers (kept, flagged; cleaned text)",
             )
         )
 
 
 def changed_texts(open_responses: pd.DataFrame) -> HTML:
-    """Every answer whose clean_text differs from the verbatim text, side by side, for review."""
+    """Every answer whose clean_text differs from the verbatim text, for review: the verbatim text with
+    its e-mail addresses and phone numbers redacted (never the original, which a page must not show),
+    the clean_text, and what the cleaning changed."""
     changed = open_responses[open_responses["text"] != open_responses["clean_text"]]
     if changed.empty:
         return note("Cleaning changed no answer's text.", kind="ok")
+    shown = pd.DataFrame(
+        {
+            "question_id": changed["question_id"],
+            "response_id": changed["response_id"],
+            "text (redacted)": changed["text"].map(redact_verbatim),
+            "clean_text": changed["clean_text"],
+            "changed": changed["text"].map(lambda t: ", ".join(cleaning_changes(t))),
+        }
+    )
     return table(
-        changed[["question_id", "response_id", "text", "clean_text"]],
-        caption=f"{len(changed)} answer(s) changed by cleaning",
+        shown,
+        caption=f"{len(changed)} answer(s) changed by cleaning (the verbatim text shown with e-mail addresses "
+        "and phone numbers redacted; the originals are only in the processed open_responses.csv)",
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,9 @@ from zqf_analysis.themes.codebook import UNCODED, Codebook, code_answer, find_co
 from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts
 from zqf_analysis.themes.params import check_backend, check_k, check_seed
 from zqf_analysis.themes.segment import split_segments
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NON_SUBSTANTIVE_LABEL = "non-substantive"
 
@@ -148,15 +152,17 @@ class ThemeResult:
 
     @property
     def non_substantive(self) -> pd.DataFrame:
-        return self.answers.loc[~self.answers["substantive"], ["response_id", "text"]]
+        """The answers left out (``response_id, clean_text``): cleaned and redacted, as a page may show."""
+        return self.answers.loc[~self.answers["substantive"], ["response_id", "clean_text"]]
 
     @property
     def review(self) -> pd.DataFrame:
-        """Answers no code fitted (uncoded, or given the fallback code): for a person to read."""
+        """Answers no code fitted (uncoded, or given the fallback code): for a person to read, in their
+        cleaned and redacted ``clean_text``."""
         if self.codebook is None:
-            return self.responses.iloc[0:0]
+            return self.responses.iloc[0:0][["response_id", "clean_text", "primary_code", "evidence"]]
         return self.responses.loc[
-            self.responses["review"], ["response_id", "text", "primary_code", "evidence"]
+            self.responses["review"], ["response_id", "clean_text", "primary_code", "evidence"]
         ]
 
 
@@ -257,13 +263,16 @@ def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
 
 def _response_table(answers: pd.DataFrame, segments: pd.DataFrame, codings: dict) -> pd.DataFrame:
     rows = []
-    for rid, text, keep in zip(answers["response_id"], answers["text"], answers["substantive"], strict=True):
+    for rid, text, shown, keep in zip(
+        answers["response_id"], answers["text"], answers["clean_text"], answers["substantive"], strict=True
+    ):
         own = segments[segments["response_id"] == rid]
         coding = codings.get(rid)
         rows.append(
             {
                 "response_id": rid,
                 "text": text,
+                "clean_text": shown,
                 "substantive": bool(keep),
                 "segments": len(own),
                 "clusters": "|".join(str(c) for c in dict.fromkeys(own["cluster"])),
@@ -393,13 +402,13 @@ def summary_table(result: ThemeResult) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def theme_chart(result: ThemeResult):
+def theme_chart(result: ThemeResult) -> Figure:
     """A Box-3-like horizontal bar chart: how many answers mention each code (or cluster), out of the
-    substantive answers; returns the matplotlib figure."""
-    import matplotlib
+    substantive answers; returns the matplotlib figure.
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    The figure is a plain ``Figure`` (no pyplot, no backend chosen, no global setting changed), so
+    drawing it leaves the notebook's own figures and their display alone."""
+    from matplotlib.figure import Figure
 
     substantive = int(result.answers["substantive"].sum())
     if result.codes is not None:
@@ -413,7 +422,8 @@ def theme_chart(result: ThemeResult):
         primary = [int(first.get(c, 0)) for c in result.clusters["cluster"]]
         title = f"Discovered themes of {result.params.question}"
     order = list(reversed(range(len(labels))))
-    figure, axes = plt.subplots(figsize=(8, 0.55 * len(labels) + 1.6))
+    figure = Figure(figsize=(8, 0.55 * len(labels) + 1.6))
+    axes = figure.subplots()
     positions = np.arange(len(labels))
     axes.barh(positions, [values[i] for i in order], color="#9ecae1", label="answers mentioning the theme")
     axes.barh(
@@ -434,6 +444,23 @@ def theme_chart(result: ThemeResult):
     return figure
 
 
+def map_chart(result: ThemeResult) -> Figure:
+    """The map of the segments: their first two principal components (``result.coords``), one colour
+    per discovered theme; a plain ``Figure`` like :func:`theme_chart`, for the notebook to show."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 5))
+    axes = figure.subplots()
+    for cluster in result.clusters.itertuples():
+        mask = (result.segments["cluster"] == cluster.cluster).to_numpy()
+        axes.scatter(result.coords[mask, 0], result.coords[mask, 1], label=cluster.cluster_label, s=30)
+    axes.set_xlabel("component 1")
+    axes.set_ylabel("component 2")
+    axes.legend(fontsize=7, loc="best")
+    axes.set_title(f"{result.params.question}: segments by discovered theme")
+    return figure
+
+
 def _wrap(text: str, width: int = 40) -> str:
     import textwrap
 
@@ -443,8 +470,6 @@ def _wrap(text: str, width: int = 40) -> str:
 def write_outputs(result: ThemeResult) -> list[Path]:
     """Write themes_<Q>.csv and themes_<Q>_summary.csv to the processed folder and the chart
     (PNG and SVG) to the reports' figures folder; every table is rendered before any is written."""
-    import matplotlib.pyplot as plt
-
     question = result.params.question
     dataset = result.params.dataset_path
     root = result.params.output_root or None
@@ -452,13 +477,8 @@ def write_outputs(result: ThemeResult) -> list[Path]:
     figures = paths.reports_dir(dataset, root) / "figures"
     table, summary = theme_table(result), summary_table(result)
     figure = theme_chart(result)
-    try:
-        written = [
-            write_csv_atomic(processed / f"themes_{question}.csv", table),
-            write_csv_atomic(processed / f"themes_{question}_summary.csv", summary),
-            *save_figure(figure, figures, f"themes_{question}"),
-        ]
-    finally:
-        plt.close(figure)
-    return written
-
+    return [
+        write_csv_atomic(processed / f"themes_{question}.csv", table),
+        write_csv_atomic(processed / f"themes_{question}_summary.csv", summary),
+        *save_figure(figure, figures, f"themes_{question}"),
+    ]
