@@ -103,7 +103,16 @@ def read_export_details(
         responses = _read_export_csv_arrow(path, questionnaire, fmt.delimiter) if fmt.utf8 else None
         if responses is None:
             declared = bool(questionnaire.export.get("encoding")) or fmt.encoding.startswith("utf-16")
-            raw = read_text_table(path, fmt.delimiter, fmt.encoding if declared else None)
+            try:
+                raw = read_text_table(path, fmt.delimiter, fmt.encoding if declared else None)
+            except DataError as exc:
+                if not exc.problem.startswith("not a valid CSV file"):
+                    raise
+                raise DataError(
+                    f"not a valid CSV file read {reading}: {exc.problem.split(': ', 1)[-1].strip()}; if the file "
+                    "was saved otherwise, set export: delimiter: and encoding: in questionnaire.yaml",
+                    file=path,
+                ) from None
     else:
         raise DataError(
             f"unsupported export format {path.suffix!r}; expected .csv, .txt (tab-separated) or .xlsx", file=path

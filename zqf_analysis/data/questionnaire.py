@@ -175,6 +175,16 @@ def parse_questionnaire(raw: object, source: str | Path = "questionnaire") -> Qu
             raise DataError("duplicate question id", file=source, question=question.id)
         seen.add(question.id)
         questions.append(question)
+    scales: dict[str, Question] = {}
+    for question in questions:
+        first = scales.setdefault(question.group, question) if question.group else question
+        if first.options != question.options:
+            raise DataError(
+                f"scale questions of group {question.group!r} must share one scale, but {question.id}'s options "
+                f"differ from {first.id}'s",
+                file=source,
+                question=question.id,
+            )
     taken = {q.write_in_id: q.id for q in questions if q.write_in_id}
     clash = sorted(set(taken) & seen)
     if clash:
