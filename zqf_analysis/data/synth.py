@@ -70,6 +70,11 @@ WRITE_IN_BANK = (
     "Certificates of attendance",
     "Still deciding",
 )
+#: Endings added to a write-in so that, as typed text does, few of them repeat word for word.
+WRITE_IN_ENDINGS = (
+    "", " in our region", " for new staff", " with employers", " on weekends", " since 2023", " for women in trades",
+    " through the ministry", " at two campuses", " (pilot)", " for artisans", " online",
+)  # fmt: skip
 #: Unknown answers used by :func:`inject_bad_cells`.
 UNKNOWN_OPTION = "Something not on the form"
 
@@ -265,7 +270,9 @@ def _with_write_ins(
     if not len(rows):
         return cells
     cells = cells.copy()
-    texts = np.array(WRITE_IN_BANK, dtype=object)[rng.integers(len(WRITE_IN_BANK), size=len(rows))]
+    combined = np.array([a + b for a in WRITE_IN_BANK for b in WRITE_IN_ENDINGS], dtype=object)
+    unique = len(rows) <= len(combined)  # typed answers rarely repeat word for word: none does while they can differ
+    texts = combined[rng.choice(len(combined), size=len(rows), replace=not unique)]
     for row, text in zip(rows.tolist(), texts.tolist(), strict=True):
         if answer.ndim == 1:
             cells[row] = text
