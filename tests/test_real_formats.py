@@ -95,7 +95,12 @@ def write_ins(data, question_id: str) -> list[tuple[str, str]]:
 
 T0 = dt.datetime(2025, 1, 6, 9, 0, 0)
 MS_HEADER = ["ID", "Start time", "Completion time", "Email", "Name"]
-QUESTIONS = ["Your institution", "Do you offer micro-credentials?", "Which forms do they take?", "What is a micro-credential?"]
+QUESTIONS = [
+    "Your institution",
+    "Do you offer micro-credentials?",
+    "Which forms do they take?",
+    "What is a micro-credential?",
+]
 ANSWERS = [
     # Q2 has a write-in in row 3; Q3 a write-in holding the separator in row 2, one holding ', ' in row 4.
     ["Alpha University", "Yes", "Badges;Short courses;", "A short course with a certificate"],
@@ -242,7 +247,10 @@ def test_excel_european_csv_with_semicolons_in_windows_1252(tmp_path):
     check_ms_counts(data)
     assert "Unités capitalisables" in set(data.open_responses["text"])
     where = body.index(b"\xe9")
-    assert data.notes[0] == f"Read as Windows-1252 (not UTF-8: byte 0xe9 at offset {where}) with ';' between fields (detected)."
+    assert (
+        data.notes[0]
+        == f"Read as Windows-1252 (not UTF-8: byte 0xe9 at offset {where}) with ';' between fields (detected)."
+    )
 
 
 def test_excel_unicode_text_is_utf16_with_tabs(tmp_path):
@@ -280,8 +288,10 @@ def test_a_wrong_declared_encoding_is_a_short_error(tmp_path):
 
 
 def test_an_undecidable_delimiter_is_a_short_error(tmp_path):
-    body = "Question one|Question two\r\nyes|no\r\n".encode()
-    folder = write_dataset(tmp_path / "pipe", "export.csv", body, questionnaire="questions:\n  - {id: Q1, type: open}\n")
+    body = b"Question one|Question two\r\nyes|no\r\n"
+    folder = write_dataset(
+        tmp_path / "pipe", "export.csv", body, questionnaire="questions:\n  - {id: Q1, type: open}\n"
+    )
     with pytest.raises(DataError) as error:
         load_dataset(folder)
     message = str(error.value)
@@ -336,8 +346,10 @@ def test_google_sheet_with_comma_joined_checkboxes(tmp_path, meta):
 
 def test_google_forms_csv_download_joins_checkboxes_with_semicolons(tmp_path):
     rows = [["Timestamp", *QUESTIONS]]
-    rows += [["2025/01/06 9:00:00", *[a.replace(", ", ";") if i == 2 else a for i, a in enumerate(answer)]]
-             for answer in GOOGLE_ANSWERS]
+    rows += [
+        ["2025/01/06 9:00:00", *[a.replace(", ", ";") if i == 2 else a for i, a in enumerate(answer)]]
+        for answer in GOOGLE_ANSWERS
+    ]
     rows[3][3] = "Not certain, we do not have data"  # a label's own comma is no separator
     folder = write_dataset(tmp_path / "download", "export.csv", csv_bytes(rows))
     data = load_dataset(folder)
@@ -355,7 +367,9 @@ questions:
 
 def test_a_label_that_is_two_options_joined_stops_loading(tmp_path):
     rows = [["Timestamp", "Which skills?"], ["t", "Reading, writing"], ["t", "Numeracy, Reading"], ["t", "Numeracy"]]
-    folder = write_dataset(tmp_path / "amb", "export.csv", csv_bytes(rows), questionnaire=AMBIGUOUS + 'export:\n  separator: ", "\n')
+    folder = write_dataset(
+        tmp_path / "amb", "export.csv", csv_bytes(rows), questionnaire=AMBIGUOUS + 'export:\n  separator: ", "\n'
+    )
     with pytest.raises(DataError) as error:
         load_dataset(folder)
     message = str(error.value)
@@ -365,14 +379,23 @@ def test_a_label_that_is_two_options_joined_stops_loading(tmp_path):
 
 
 def test_the_forms_download_resolves_the_ambiguous_label(tmp_path):
-    rows = [["Timestamp", "Which skills?"], ["t", "Reading, writing"], ["t", "Numeracy;Reading;writing"], ["t", "Numeracy"]]
-    folder = write_dataset(tmp_path / "res", "export.csv", csv_bytes(rows), questionnaire=AMBIGUOUS + "export:\n  separator: ';'\n")
+    rows = [
+        ["Timestamp", "Which skills?"],
+        ["t", "Reading, writing"],
+        ["t", "Numeracy;Reading;writing"],
+        ["t", "Numeracy"],
+    ]
+    folder = write_dataset(
+        tmp_path / "res", "export.csv", csv_bytes(rows), questionnaire=AMBIGUOUS + "export:\n  separator: ';'\n"
+    )
     data = load_dataset(folder)
     assert tally(data, "Q1") == {"Reading, writing": 1, "Reading": 1, "writing": 1, "Numeracy": 2}
 
 
 def test_a_declared_separator_that_plainly_does_not_fit_is_refused(tmp_path):
-    folder = write_dataset(tmp_path / "misfit", questionnaire=QUESTIONNAIRE.format(other="Other") + 'export:\n  separator: ", "\n')
+    folder = write_dataset(
+        tmp_path / "misfit", questionnaire=QUESTIONNAIRE.format(other="Other") + 'export:\n  separator: ", "\n'
+    )
     workbook(folder / "export.xlsx", ms_rows())
     with pytest.raises(DataError) as error:
         load_dataset(folder)
