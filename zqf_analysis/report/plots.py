@@ -180,7 +180,7 @@ def ranking_chart(rankings: pd.DataFrame, ranking_summary: pd.DataFrame, questio
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_xticks(range(0, 101, 20))
         ax.set_xlabel(f"share of the {base} respondents who answered (%), by the rank they gave")
-        ax.legend(loc="lower right", fontsize=7, ncols=min(depth, 5))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=7, ncols=min(depth, 6), frameon=False)
         fig.suptitle(wrap(f"{question.id}. {question.text}", 110), x=0.01, ha="left", fontsize=10)
     return fig
 
