@@ -76,6 +76,26 @@ def _segment(cell: str, options: tuple[str, ...], separator: str) -> tuple[tuple
     # Cached: checking and tabulating an export both read each distinct cell, and big exports repeat them.
     core, labels, longest = _labels(options, separator)
     text = cell.strip()
+    if longest == 1:  # no label holds the separator: each piece is an option or part of a write-in
+        pieces = text.split(core)
+        known: list[str] = []
+        rest: list[str] = []
+        run: list[str] = []
+        for piece in pieces:
+            label = piece.strip()
+            if label in labels:
+                known.append(label)
+                if run:
+                    rest.append(core.join(run).strip())
+                    run = []
+            elif label:
+                run.append(piece)
+            elif run:  # an empty piece ends a run as the general reading below does
+                rest.append(core.join(run).strip())
+                run = []
+        if run:
+            rest.append(core.join(run).strip())
+        return tuple(known), tuple(r for r in rest if r)
     bounds = [-len(core)]
     at = text.find(core)
     while at >= 0:
@@ -83,7 +103,7 @@ def _segment(cell: str, options: tuple[str, ...], separator: str) -> tuple[tuple
         at = text.find(core, at + len(core))
     bounds.append(len(text))
     spans = [(bounds[i] + len(core), bounds[i + 1]) for i in range(len(bounds) - 1)]
-    known: list[str] = []
+    known = []
     runs: list[tuple[int, int]] = []
     i = 0
     while i < len(spans):

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from zqf_analysis.data.choices import (  # noqa: F401 - split_choices is part of the loader's interface
+    SEPARATORS,
     ambiguous_labels,
     choose_separator,
     misfit,
@@ -330,14 +331,17 @@ def _choose_separator(
     split = [q for q in questionnaire.closed if q.type in ("multi", "ranking")]
     if not split:
         return declared or ";", ""
-    evidence = separator_evidence((q, _distinct(responses[q.id])) for q in split)
+    cells = [(q, _distinct(responses[q.id])) for q in split]
     if declared:
-        problem = misfit(declared, evidence)
+        if separator_evidence(cells, (declared,)).fits(declared):  # it joins known options: it fits
+            problem = None
+        else:
+            problem = misfit(declared, separator_evidence(cells, tuple(dict.fromkeys((declared, *SEPARATORS)))))
         if problem:
             raise DataError(problem.replace("export: separator", "--separator") if override else problem, file=path)
         where = "given with --separator" if override is not None else "set in export: separator"
         return declared, f"multi-select separator {declared!r} ({where})"
-    return choose_separator(evidence)
+    return choose_separator(separator_evidence(cells))
 
 
 def _check_answers(

@@ -105,8 +105,8 @@ def tabulate_export(responses: pd.DataFrame, questionnaire: Questionnaire, separ
 
 
 def _write_in_answers(responses: pd.DataFrame, question: Question, separator: str) -> tuple[np.ndarray, np.ndarray]:
-    """The response ids and typed texts of a question's write-ins, in row order. Each distinct cell is
-    read once; the rows holding a write-in are found from the column's codes."""
+    """The rows holding a write-in (positions, in row order) and the typed text of each. Each distinct
+    cell is read once; the rows are found from the column's codes."""
     column = responses[question.id]
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes, categories = column.cat.codes.to_numpy(), column.cat.categories
@@ -116,10 +116,9 @@ def _write_in_answers(responses: pd.DataFrame, question: Question, separator: st
         [(read_cell(str(c), question, separator).write_in or "") if str(c) else "" for c in categories], dtype=object
     )
     if not len(texts) or not any(texts):
-        return np.array([], dtype=object), np.array([], dtype=object)
+        return np.array([], dtype=np.int64), np.array([], dtype=object)
     rows = np.flatnonzero((codes >= 0) & (texts[np.clip(codes, 0, None)] != ""))
-    ids = np.asarray(responses["response_id"].iloc[rows], dtype=object)
-    return ids, texts[codes[rows]]
+    return rows, texts[codes[rows]]
 
 
 def _open_answers(
@@ -134,8 +133,9 @@ def _open_answers(
     write_ins = write_ins or {}
     for qid in order or open_ids:
         if qid in write_ins:
-            ids, texts = write_ins[qid]
-            if len(ids):
+            rows, texts = write_ins[qid]
+            if len(rows):
+                ids = np.asarray(responses["response_id"].iloc[rows], dtype=object)
                 frames.append(pd.DataFrame({"question_id": qid, "response_id": ids, "text": texts}).astype("str"))
             continue
         answered = (responses[qid] != "").to_numpy()
@@ -169,14 +169,14 @@ def _open_answers_arrow(
     parts = []
     for qid in order or open_ids:
         if qid in write_ins:
-            typed_ids, texts = write_ins[qid]
-            if len(typed_ids):
+            rows, texts = write_ins[qid]
+            if len(rows):
                 parts.append(
                     pa.table(
                         {
-                            "question_id": pa.array([qid] * len(typed_ids), pa.string()),
-                            "response_id": pa.array(typed_ids.tolist(), pa.string()),
-                            "text": pa.array(texts.tolist(), pa.string()),
+                            "question_id": pa.repeat(pa.scalar(qid, pa.string()), len(rows), memory_pool=pool),
+                            "response_id": pc.take(ids, pa.array(rows), memory_pool=pool),
+                            "text": pa.array(texts, pa.string()),
                         }
                     )
                 )
