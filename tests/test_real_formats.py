@@ -420,3 +420,45 @@ def test_unexpected_columns_name_the_line_to_add_and_ignore_columns_takes_them(t
     text = QUESTIONNAIRE.format(other="Other") + 'export:\n  ignore_columns: [Department, "Internal reference*"]\n'
     (folder / "questionnaire.yaml").write_text(text, encoding="utf-8")
     check_ms_counts(load_dataset(folder))
+
+
+def test_a_time_column_in_an_unlisted_language_is_left_out_by_its_cells(tmp_path):
+    """A submission-time header this package does not list (here German) is still metadata: every cell
+    is a date and time, and the load says it left the column out."""
+    folder = write_dataset(tmp_path / "de")
+    workbook(folder / "export.xlsx", ms_rows(["ID", "Startzeit", "Fertigstellungszeit", "E-Mail", "Name"]))
+    data = load_dataset(folder)
+    check_ms_counts(data)
+    assert any("'Startzeit', 'Fertigstellungszeit'" in note for note in data.notes)
+
+
+def test_an_option_spelled_differently_is_an_error_not_a_write_in(tmp_path):
+    rows = ms_rows()
+    rows[1][7] = "badges;Short courses;"  # the questionnaire says 'Badges'
+    folder = write_dataset(tmp_path / "case")
+    workbook(folder / "export.xlsx", rows)
+    with pytest.raises(
+        DataError, match=r"row 2, question Q3: 'badges' differs from the option 'Badges' only in spelling"
+    ):
+        load_dataset(folder)
+
+
+def test_a_write_in_typed_by_several_respondents_is_pointed_out(tmp_path):
+    rows = ms_rows()
+    for row in rows[1:4]:
+        row[6] = "Planned for 2026"  # three respondents typed the same text under Other
+    folder = write_dataset(tmp_path / "repeat")
+    workbook(folder / "export.xlsx", rows)
+    data = load_dataset(folder)
+    assert tally(data, "Q2")["Other"] == 3
+    assert "Q2: write-ins typed by several respondents, counted as Other: 'Planned for 2026' (3)" in " ".join(
+        data.notes
+    )
+
+
+def test_utf16_without_a_byte_order_mark_is_told_by_its_zero_bytes(tmp_path):
+    rows = [[str(c) for c in row] for row in ms_rows()]
+    folder = write_dataset(tmp_path / "nobom", "export.txt", csv_bytes(rows, "\t", "utf-16-le"))
+    data = load_dataset(folder)
+    check_ms_counts(data)
+    assert data.notes[0].startswith("Read as UTF-16 LE without a byte-order mark (from its zero bytes) with tab")

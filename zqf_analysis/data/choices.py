@@ -173,10 +173,16 @@ def _read_cell(cell: str, question: Question, separator: str) -> Reading:
     if question.type in ("single", "scale"):
         if cell in options:
             return Reading((cell,))
+        near = _spelled_apart(cell, options)
+        if near:
+            return Reading((), problem=near)
         if question.other is not None:
             return Reading((question.other,), write_in=cell)
         return Reading((), problem=f"unknown option {_short(cell)!r}")
     known, rest = _segment(cell, options, separator)
+    near = next((n for n in (_spelled_apart(r, options) for r in rest) if n), None)
+    if near:
+        return Reading(known, problem=near)
     ambiguous = next((label for label in known if label in ambiguous_labels(options, separator)), None)
     if question.type == "ranking":
         if rest:
@@ -197,6 +203,20 @@ def _read_cell(cell: str, question: Question, separator: str) -> Reading:
     if question.max_choices is not None and len(ordered) > question.max_choices:
         problem = f"{len(ordered)} options chosen, but the question allows at most {question.max_choices}"
     return Reading(ordered, write_in=write_in, problem=problem, ambiguous=ambiguous)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.replace("\u2019", "'").split()).casefold().rstrip(".…")
+
+
+def _spelled_apart(text: str, options: tuple[str, ...]) -> str | None:
+    """When ``text`` is an option spelled differently (case, spaces, a final full stop), the problem to
+    report: the questionnaire's label is likely mistyped, and no answer may silently become a write-in."""
+    key = _folded(text)
+    match = next((o for o in options if _folded(o) == key), None)
+    if match is None:
+        return None
+    return f"{_short(text)!r} differs from the option {_short(match)!r} only in spelling: copy the label exactly"
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -14,6 +14,7 @@ and ``<question> [Feedback]``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,12 +115,46 @@ class ColumnPlan:
     id_column: str | None
     metadata: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    by_content: list[str] = field(default_factory=list)  # metadata told by its cells (times, e-mails)
 
 
-def column_plan(columns: list[str], questionnaire: Questionnaire, path: Path, reading: str = "") -> ColumnPlan:
+_TIME = re.compile(
+    r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T,]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?)?"
+    r"(?:\s*(?:GMT|UTC|Z)?[+-]?\d{0,2}:?\d{0,2})?"
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def metadata_by_cells(values: list[str]) -> str | None:
+    """Why a column no question claims is form metadata by its cells: every answer a date and time (a
+    submission time in a language this module does not list), or an e-mail address or "anonymous" (the
+    respondent's address); None otherwise.
+
+    >>> metadata_by_cells(["2025/01/06 9:00:00 AM GMT+2", ""]), metadata_by_cells(["anonymous", "a@b.org"])
+    ('times', 'e-mail addresses')
+    """
+    filled = [v.strip() for v in values if v and v.strip()]
+    if not filled:
+        return None
+    if all(_TIME.fullmatch(v) for v in filled):
+        return "times"
+    if all(_EMAIL.fullmatch(v) or v.casefold() in ("anonymous", "anonyme", "anónimo", "anônimo") for v in filled):
+        return "e-mail addresses"
+    return None
+
+
+def column_plan(
+    columns: list[str],
+    questionnaire: Questionnaire,
+    path: Path,
+    reading: str = "",
+    cells: Callable[[str], list[str]] | None = None,
+) -> ColumnPlan:
     """Map the export's headers to questions; form metadata and ``ignore_columns`` are set aside; a
     missing question or an unexpected column is a short error naming the line to add. ``reading`` says
-    how a CSV was read (encoding and delimiter) for the error when nothing matches."""
+    how a CSV was read (encoding and delimiter) for the error when nothing matches. ``cells`` gives a
+    column's values: a column no header rule claims whose cells are all times or e-mail addresses is
+    metadata too (:func:`metadata_by_cells`)."""
     by_header = {normal(h): q.id for q in questionnaire.questions for h in headers_for(q)}
     ignore = list(questionnaire.export.get("ignore_columns", []))
     ids = {normal(c) for c in RESPONSE_ID_COLUMNS}
@@ -145,9 +180,11 @@ def column_plan(columns: list[str], questionnaire: Questionnaire, path: Path, re
     missing = [q for q in questionnaire.questions if q.id not in rename.values()]
     if not rename:
         raise DataError(_nothing_matches(columns, questionnaire, reading), file=path)
+    by_content = [c for c in extra if cells is not None and metadata_by_cells(cells(c))] if not missing else []
+    extra = [c for c in extra if c not in by_content]
     if missing or extra:
         raise DataError(_mismatch(missing, extra), file=path)
-    return ColumnPlan(rename, id_column, metadata, ignored)
+    return ColumnPlan(rename, id_column, metadata, ignored, by_content)
 
 
 def _short(text: str, limit: int = 48) -> str:

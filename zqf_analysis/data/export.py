@@ -120,10 +120,12 @@ def read_export_details(
         )
     if responses is None:
         responses = _map_columns(raw, questionnaire, path, reading)
+        notes += responses.attrs.pop("notes", [])
     separator, how = _choose_separator(responses, questionnaire, path, separator)
     if how:
         notes.append(how[0].upper() + how[1:] + ".")
     _check_answers(responses, questionnaire, path, separator, first_row=header_row + 1)
+    notes += _repeated_write_ins(responses, questionnaire, separator)
     responses.attrs["separator"] = separator
     return ExportRead(responses, separator, tuple(notes))
 
@@ -181,7 +183,7 @@ def _tabulated_ids(questionnaire: Questionnaire) -> set[str]:
 def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path, reading: str = "") -> pd.DataFrame:
     """Rename the export's columns to question ids (extra or missing columns are an error), strip
     every cell, and store the tabulated answers as categoricals (see :func:`read_export`)."""
-    plan = column_plan(list(raw.columns), questionnaire, path, reading)
+    plan = column_plan(list(raw.columns), questionnaire, path, reading, cells=lambda c: raw[c].astype(str).tolist())
     rename, id_column = plan.rename, plan.id_column
     responses = raw[list(rename)].rename(columns=rename)
     responses = responses[[q.id for q in questionnaire.questions]]
@@ -196,7 +198,11 @@ def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path, re
         if column in tabulated:
             codes, uniques = pd.factorize(responses[column], sort=False)
             responses[column] = _categorical([codes], pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
-    return responses.reset_index(drop=True)
+    responses = responses.reset_index(drop=True)
+    if plan.by_content:
+        named = ", ".join(repr(c) for c in plan.by_content)
+        responses.attrs["notes"] = [f"Left out as form metadata, from their cells (times or e-mail addresses): {named}"]
+    return responses
 
 
 def _read_export_csv_arrow(path: Path, questionnaire: Questionnaire, delimiter: str = ",") -> pd.DataFrame | None:
@@ -342,6 +348,32 @@ def _choose_separator(
         where = "given with --separator" if override is not None else "set in export: separator"
         return declared, f"multi-select separator {declared!r} ({where})"
     return choose_separator(separator_evidence(cells))
+
+
+#: A write-in typed word for word by this many respondents may be an option the questionnaire lacks.
+REPEATED_WRITE_IN = 3
+
+
+def _repeated_write_ins(responses: pd.DataFrame, questionnaire: Questionnaire, separator: str) -> list[str]:
+    """Notes on write-ins several respondents typed word for word: an option missing from
+    questionnaire.yaml (or renamed in the form) would look the same, and is counted as Other."""
+    notes = []
+    for question in questionnaire.closed:
+        if question.other is None:
+            continue
+        typed: dict[str, int] = {}
+        for cell, size in _distinct(responses[question.id]).items():
+            text = read_cell(cell, question, separator).write_in if cell else None
+            if text:
+                typed[text] = typed.get(text, 0) + size
+        often = sorted(((n, t) for t, n in typed.items() if n >= REPEATED_WRITE_IN), reverse=True)
+        if often:
+            shown = "; ".join(f"{t[:60]!r} ({n})" for n, t in often[:3])
+            notes.append(
+                f"{question.id}: write-ins typed by several respondents, counted as {question.other}: {shown}. If "
+                "one is an option of the form, add it to questionnaire.yaml."
+            )
+    return notes
 
 
 def _check_answers(
