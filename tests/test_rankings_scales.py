@@ -226,3 +226,15 @@ def test_figures_are_drawn_without_changing_matplotlib_state(loaded):
     plots.figure_bytes(plots.scale_group_chart(summary, groups["How far do you agree?"], "How far?"), "svg")
     assert dict(matplotlib.rcParams) == before
     assert np.isfinite(ranks["mean_rank"]).all()
+
+
+def test_crosstabs_count_write_ins_under_other_and_a_ranking_by_its_first_choice(loaded):
+    from zqf_analysis.stats.crosstab import count_answers
+
+    data, _, _ = loaded
+    groups = np.array([0, 0, 0, 1, 1, 1])  # rows 1-3, rows 4-6
+    q4 = count_answers(data.responses["Q4"], data.questionnaire["Q4"], groups, 2, data.separator)
+    assert q4.counts[:, 2].tolist() == [1, 2]  # Other: row 3 (typed); rows 5 (typed) and 6
+    q1 = count_answers(data.responses["Q1"], data.questionnaire["Q1"], groups, 2, data.separator)
+    # first choices: rows 1-3 Cost, Cost, Recognition; rows 4-5 Cost, Access; row 6 did not rank
+    assert q1.counts.tolist() == [[2, 1, 0], [1, 0, 1]] and q1.bases.tolist() == [3, 2] and not q1.multi
