@@ -120,12 +120,13 @@ def test_write_ins_counted_under_other_and_shown(loaded):
 def test_write_ins_are_eligible_for_themes_but_not_fanned_out_by_default(dataset):
     answers = load_answers(dataset, "Q4_other")
     assert answers["text"].tolist() == ["Mentoring circles", "Peer review; coaching"]
-    default = {step.id for step in plan_build(dataset).steps}
+    by = [("04_groups", "by", "Q2")]  # this export has no institution question to group by
+    default = {step.id for step in plan_build(dataset, overrides=by).steps}
     assert "03_themes-Q5" in default and not any("Q4_other" in s for s in default)
-    asked = {step.id for step in plan_build(dataset, questions=["Q4_other"]).steps}
+    asked = {step.id for step in plan_build(dataset, questions=["Q4_other"], overrides=by).steps}
     assert "03_themes-Q4_other" in asked
     with pytest.raises(DataError, match=r"the open ones are Q5, or a closed question's write-ins \(Q4_other\)"):
-        plan_build(dataset, questions=["Q9_other"])
+        plan_build(dataset, questions=["Q9_other"], overrides=by)
 
 
 def test_scales_keep_their_order_and_a_group_is_drawn_diverging(loaded):
