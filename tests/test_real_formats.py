@@ -462,3 +462,12 @@ def test_utf16_without_a_byte_order_mark_is_told_by_its_zero_bytes(tmp_path):
     data = load_dataset(folder)
     check_ms_counts(data)
     assert data.notes[0].startswith("Read as UTF-16 LE without a byte-order mark (from its zero bytes) with tab")
+
+
+def test_an_export_kept_under_its_downloaded_name_is_found(tmp_path):
+    folder = write_dataset(tmp_path / "named")
+    workbook(folder / "Micro-credentials survey(1-5).xlsx", ms_rows())
+    check_ms_counts(load_dataset(folder))
+    workbook(folder / "Another download.xlsx", ms_rows())
+    with pytest.raises(DataError, match=r"several files could be the export .*; name it under export: file:"):
+        load_dataset(folder)

@@ -136,6 +136,18 @@ def _find_export(path: Path, questionnaire: Questionnaire) -> Path | None:
     found = [path / n for n in EXPORT_NAMES if (path / n).is_file()]
     if len(found) > 1:
         raise DataError(f"{' and '.join(p.name for p in found)} are all present; keep one", file=path)
+    if not found:  # the export as downloaded ("Survey (1-40).xlsx"): the folder's one export-like file
+        tables = {"institution_map.csv", "claims.csv", "open_responses.csv", "institutions.csv"}
+        found = sorted(
+            p for p in path.iterdir()
+            if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv") and p.name not in tables
+        )
+        if len(found) > 1:
+            raise DataError(
+                f"several files could be the export ({', '.join(p.name for p in found[:4])}); name it under "
+                "export: file: in questionnaire.yaml",
+                file=path,
+            )
     return found[0] if found else None
 
 
