@@ -209,11 +209,15 @@ def _folded(text: str) -> str:
     return " ".join(text.replace("\u2019", "'").split()).casefold().rstrip(".…")
 
 
+@functools.lru_cache(maxsize=256)
+def _folded_options(options: tuple[str, ...]) -> dict[str, str]:
+    return {_folded(o): o for o in reversed(options)}  # the first option wins a tie
+
+
 def _spelled_apart(text: str, options: tuple[str, ...]) -> str | None:
     """When ``text`` is an option spelled differently (case, spaces, a final full stop), the problem to
     report: the questionnaire's label is likely mistyped, and no answer may silently become a write-in."""
-    key = _folded(text)
-    match = next((o for o in options if _folded(o) == key), None)
+    match = _folded_options(options).get(_folded(text))
     if match is None:
         return None
     return f"{_short(text)!r} differs from the option {_short(match)!r} only in spelling: copy the label exactly"
