@@ -273,3 +273,19 @@ def test_an_export_of_metadata_only_is_a_clear_error(tmp_path):
     path.write_text("ID,Start time,Completion time\n1,t,t\n", encoding="utf-8")
     with pytest.raises(DataError, match="no column is a question: every header is form metadata"):
         draft_questionnaire(path)
+
+
+def test_a_french_workbook_gets_autre_for_its_write_ins(tmp_path):
+    """Microsoft Forms writes its metadata headers in the form owner's language; the draft names the
+    Other option it adds in that language."""
+    folder = tmp_path / "fr"
+    folder.mkdir()
+    ms_workbook(folder / "export.xlsx")
+    book = openpyxl.load_workbook(folder / "export.xlsx")
+    for cell, name in zip(book.active[1], ["ID", "Heure de début", "Heure de fin", "Adresse de messagerie", "Nom"]):
+        cell.value = name
+    book.save(folder / "export.xlsx")
+    draft = draft_questionnaire(folder / "export.xlsx")
+    assert draft.personal == ["Adresse de messagerie", "Nom"]
+    assert draft.questions[1].options[-1] == "Autre" and "under Autre" in draft.questions[1].option_notes["Autre"]
+    assert check_draft(write_draft(folder / "export.xlsx")[0]) == "the draft loads the export: 30 submissions"

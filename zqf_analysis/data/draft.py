@@ -232,9 +232,11 @@ def _quote(text: str, limit: int = 50) -> str:
     return json.dumps(text if len(text) <= limit else text[: limit - 1] + "…", ensure_ascii=False)
 
 
-def infer_question(qid: str, header: str, values: list[str]) -> tuple[DraftQuestion, str | None]:
+def infer_question(
+    qid: str, header: str, values: list[str], other: str = "Other"
+) -> tuple[DraftQuestion, str | None]:
     """The drafted question for a column of answers (non-empty, stripped) and the multi-select
-    separator it showed (None when it splits nothing)."""
+    separator it showed (None when it splits nothing); ``other`` names an Other option it adds."""
     question = DraftQuestion(qid, "open", header)
     answers = len(values)
     if not answers:
@@ -268,19 +270,19 @@ def infer_question(qid: str, header: str, values: list[str]) -> tuple[DraftQuest
                 "(the form's order is not in the export)"
             )
             return question, separator
-        return _multi(question, cells, pieces, answers, separator), separator
+        return _multi(question, cells, pieces, answers, separator, other), separator
     if trailing >= 0.8 * answers:  # one choice each, written "A;" as Microsoft Forms writes a multi-select cell
         cells = by_ms[1]
-        question = _multi(question, cells, by_ms[2], answers, ";")
+        question = _multi(question, cells, by_ms[2], answers, ";", other)
         question.checks.append("no respondent chose two options: multi-select (cells end with ';'), or single?")
         return question, ";"
     whole_recurring = sum(n for n in whole.values() if n > 1) / answers
     for separator, cells, pieces, several, recurring in candidates:
         if several >= max(2, 0.1 * answers) and recurring >= 0.6 and recurring > whole_recurring:
-            return _multi(question, cells, pieces, answers, separator), separator
+            return _multi(question, cells, pieces, answers, separator, other), separator
     scale = _scale_of(set(whole)) if len(whole) <= FEW_OPTIONS else None
     if scale:
-        return _single(question, whole, answers), None
+        return _single(question, whole, answers, other), None
     names = _is_institution(header) and not _sentences(whole)
     if names:
         question.type = "institution"
@@ -289,7 +291,7 @@ def infer_question(qid: str, header: str, values: list[str]) -> tuple[DraftQuest
     few = len(whole) <= FEW_OPTIONS and whole_recurring >= 0.5
     closed = few or (len(whole) <= MAX_OPTIONS and whole_recurring >= 0.8)
     if closed and not _sentences(whole):
-        return _single(question, whole, answers), None
+        return _single(question, whole, answers, other), None
     if answers < FEW_ANSWERS:
         question.checks.append(f"only {answers} answers, mostly different: open, or a closed question?")
     return question, None
@@ -316,7 +318,7 @@ def _is_institution(header: str) -> bool:
 
 
 def _multi(
-    question: DraftQuestion, cells: list[list[str]], pieces: Counter, answers: int, separator: str
+    question: DraftQuestion, cells: list[list[str]], pieces: Counter, answers: int, separator: str, other: str
 ) -> DraftQuestion:
     question.type = "multi"
     last = {c[-1] for c in cells if c}
@@ -333,7 +335,7 @@ def _multi(
             tail -= 1
         if tail < len(pieces):
             texts.append(separator.join(pieces[tail:]))
-    _other(question, texts)
+    _other(question, texts, other)
     joined = [o for o in options if (separator.strip() or separator) in o]
     if joined:
         question.option_notes[joined[0]] = (
@@ -360,7 +362,7 @@ def _leading_parts(cells: list[list[str]], typed: set[str]) -> list[str]:
     return found
 
 
-def _single(question: DraftQuestion, whole: Counter, answers: int) -> DraftQuestion:
+def _single(question: DraftQuestion, whole: Counter, answers: int, other: str = "Other") -> DraftQuestion:
     typed = _typed(whole, answers)
     values = [v for v in whole if v not in typed]
     scale = _scale_of(set(values)) if not typed else None
@@ -373,19 +375,33 @@ def _single(question: DraftQuestion, whole: Counter, answers: int) -> DraftQuest
         question.options = values
         if answers < FEW_ANSWERS:
             question.checks.append(f"only {answers} answers: single choice, or open?")
-    _other(question, typed)
+    _other(question, typed, other)
     return question
 
 
-def _other(question: DraftQuestion, typed: list[str]) -> None:
-    """Add "Other" for the answers read as write-ins, with a note quoting the first few."""
+#: The word for "Other" in the export's language, told by its metadata headers (else English).
+OTHER_BY_LANGUAGE = (
+    ("Autre", ("heure de début", "heure de fin", "horodateur", "adresse de messagerie", "adresse e-mail", "nom")),
+    ("Outro", ("hora de início", "hora de conclusão", "carimbo de data/hora", "endereço de e-mail", "nome")),
+    ("Otro", ("hora de inicio", "hora de finalización", "marca temporal", "correo electrónico", "nombre")),
+)
+
+
+def other_label(metadata: list[str]) -> str:
+    """ "Other" in the language of the form's metadata headers ("Autre" beside "Heure de début")."""
+    headers = {normal(c) for c in metadata}
+    return next((word for word, markers in OTHER_BY_LANGUAGE if headers & set(markers)), "Other")
+
+
+def _other(question: DraftQuestion, typed: list[str], label: str = "Other") -> None:
+    """Add the Other option for the answers read as write-ins, with a note quoting the first few."""
     if not typed:
         return
-    question.options.append("Other")
+    question.options.append(label)
     shown = ", ".join(_quote(t, 40) for t in typed[:3]) + (f" and {len(typed) - 3} more" if len(typed) > 3 else "")
-    question.option_notes["Other"] = (
-        f"{len(typed)} answer(s) typed once read as write-ins under Other ({shown}); if one is a real option, "
-        "list it above"
+    question.option_notes[label] = (
+        f"{len(typed)} answer(s) typed once read as write-ins under {label} ({shown}); if one is a real option, "
+        "list it above; name this option as the form does"
     )
 
 
@@ -443,7 +459,7 @@ def draft_questionnaire(export: str | Path, sheet: str | int | None = None, rela
         if column in metadata:
             continue
         values = [v for v in frame[column].tolist() if v]
-        question, separator = infer_question(f"Q{len(questions) + 1}", column, values)
+        question, separator = infer_question(f"Q{len(questions) + 1}", column, values, other_label(metadata))
         questions.append(question)
         if separator:
             separators[separator] += 1
