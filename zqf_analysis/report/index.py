@@ -81,8 +81,8 @@ def closed_findings(summary, questionnaire, interval_label: str, rankings=None) 
             "write_ins": None,
             "best_rank": None,
         }
-        typed = [r for r in rows if r["option"] == question.other and _number(r.get("write_ins")) is not None]
-        if typed:
+        typed = [r for r in rows if r["option"] == question.other and (_number(r.get("write_ins")) or 0) > 0]
+        if typed:  # said only where some respondents typed their answer
             entry["write_ins"] = int(_number(typed[0]["write_ins"]))
             entry["other_count"] = int(_number(typed[0]["count"]) or 0)
         if question.type == "ranking" and rankings is not None and "mean_rank" in rankings.columns:

@@ -127,7 +127,7 @@ def question_table(summary: pd.DataFrame, question_id: str) -> pd.DataFrame:
             "status": rows["status"],
         }
     )
-    if "write_ins" in rows.columns and rows["write_ins"].notna().any():
+    if "write_ins" in rows.columns and rows["write_ins"].fillna(0).gt(0).any():  # shown when some were typed
         table["write_ins"] = ["" if pd.isna(n) else str(int(n)) for n in rows["write_ins"]]
     return table.reset_index(drop=True)
 
@@ -332,7 +332,7 @@ def write_in_note(summary: pd.DataFrame, question: Question) -> str:
     if question.other is None or "write_ins" not in summary.columns:
         return ""
     row = summary[(summary["question_id"] == question.id) & (summary["option"] == question.other)]
-    if row.empty or pd.isna(row["write_ins"].iloc[0]) or pd.isna(row["count"].iloc[0]):
+    if row.empty or pd.isna(row["write_ins"].iloc[0]) or pd.isna(row["count"].iloc[0]) or not row["count"].iloc[0]:
         return ""
     typed, count = int(row["write_ins"].iloc[0]), int(row["count"].iloc[0])
     return (
