@@ -344,7 +344,7 @@ def main() -> int:
         respondents = max(args.sizes)
         path, made_s, bad = make_export(args.data, respondents, "csv", bad_cells=args.bad_cells)
         result = run_child(path, expect_error=True)
-        message = result.get("error", "")
+        message = result.get("error", "").replace(f"{ROOT}/", "")  # the repository's own path, not this machine's
         head = expected_error_head(bad, respondents, first_row=2)
         listed = [f"row {r}, question {q}" for r, q in re.findall(r"row (\d+), question (Q\d+)", message)]
         error_run = {
