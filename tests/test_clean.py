@@ -88,8 +88,9 @@ def test_unmapped_institutions_get_a_default_name_and_no_type():
 
 def test_missing_counts_stay_empty_with_the_base(tables):
     counts = tables["closed_counts"]
-    assert list(counts.columns) == ["question_id", "option", "count", "base", "status"]
+    assert list(counts.columns) == ["question_id", "option", "count", "base", "status", "write_ins"]
     assert set(counts["base"]) == {23}
+    assert counts["write_ins"].isna().all()  # the published report never says which Other answers were typed
     missing = counts[counts["status"] == "missing"]
     assert len(missing) == 25 and missing["count"].isna().all()
 

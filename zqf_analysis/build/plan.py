@@ -235,9 +235,8 @@ def check_parameter(
         if not (dataset / "questionnaire.yaml").is_file():
             fail(f"a dataset folder holding questionnaire.yaml ({dataset} has none)")
     elif name == "question":
-        open_ids = [q.id for q in questionnaire.open]
-        if value not in open_ids:
-            fail(f"an open question of {dataset.name}'s questionnaire: {', '.join(open_ids) or 'none'}")
+        if value not in [q.id for q in questionnaire.free_text]:  # write-ins (Q3_other) may be themed too
+            fail(f"an open question of {dataset.name}'s questionnaire: {_free_text_ids(questionnaire)}")
     elif name in _RULES or name in _DATASET_RULES:
         try:
             _RULES[name](value) if name in _RULES else _DATASET_RULES[name](value, questionnaire)
@@ -259,6 +258,13 @@ def check_parameter(
         same = isinstance(value, type(default)) or (isinstance(default, float) and isinstance(value, numeric))
         if not same or isinstance(value, bool) != isinstance(default, bool):
             fail(f"a {type(default).__name__} like the notebook's default {default!r}")
+
+
+def _free_text_ids(questionnaire) -> str:
+    """``Q2, Q8, Q13, or a closed question's write-ins (Q3_other, ...)``: what a themes run may take."""
+    named = ", ".join(q.id for q in questionnaire.open) or "none"
+    write_ins = [q.id for q in questionnaire.write_ins]
+    return named + (f", or a closed question's write-ins ({', '.join(write_ins)})" if write_ins else "")
 
 
 def _existing(value: object, dataset: Path) -> bool:
@@ -372,11 +378,14 @@ def plan_build(
             known = sorted({p for nb in targets for p in defaults[nb]} - set(BUILD_PARAMETERS))
             where = f"{scope}.ipynb has only" if scope else "no notebook has it; their parameters are"
             raise DataError(f"unknown parameter {name!r}: {where} {', '.join(known) or 'none'}")
+    # Every open question is themed by default; a closed question's write-ins (Q3_other: usually a handful
+    # of answers) only when named with --questions.
     open_ids = [q.id for q in questionnaire.open]
+    eligible = [q.id for q in questionnaire.free_text]
     for question_id in questions or []:
-        if question_id not in open_ids:
+        if question_id not in eligible:
             raise DataError(
-                f"--questions {question_id}: not an open question; the open ones are {', '.join(open_ids)}",
+                f"--questions {question_id}: not an open question; the open ones are {_free_text_ids(questionnaire)}",
                 file=dataset_path / "questionnaire.yaml",
             )
 

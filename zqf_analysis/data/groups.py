@@ -297,13 +297,13 @@ def population_mask(
 def _multi_matches(column: pd.Series, question, condition: Condition, separator: str) -> np.ndarray:
     import numpy as np
 
-    from zqf_analysis.data.export import split_choices
+    from zqf_analysis.data.choices import read_cell
 
     column = _categorical(column)
     hits = []
     for cell in column.cat.categories:
         cell = str(cell).strip()
-        chosen = split_choices(cell, question.options, separator) if cell else [NO_ANSWER]
+        chosen = read_cell(cell, question, separator).chosen if cell else [NO_ANSWER]  # a write-in: Other
         hits.append(any(c in condition.values for c in chosen))
     lookup = np.array([*hits, NO_ANSWER in condition.values])
     return lookup[column.cat.codes.to_numpy()]

@@ -2,7 +2,8 @@
 
 A dataset is a folder holding ``questionnaire.yaml`` and either the published tables
 (``counts.csv``, ``open_responses.csv``, ``institutions.csv``) or one per-respondent export
-(``export.csv`` or ``export.xlsx``, one row per submission, as Microsoft or Google Forms write them).
+(``export.csv``, ``export.xlsx``, or ``export.txt`` as Excel's "Unicode Text" writes it; one row per
+submission, as Microsoft or Google Forms write them).
 Optional files: ``institution_map.csv``, ``claims.csv``, ``codebooks/*.yaml``. Every reader fails with a
 :class:`DataError` that names the file, row, question and column; nothing here writes anything.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from zqf_analysis.data.export import read_export, tabulate_export
+from zqf_analysis.data.export import read_export_details, tabulate_export
 from zqf_analysis.data.files import read_text_table
 from zqf_analysis.data.groups import PopulationSummary, apply_population, choose_population
 from zqf_analysis.data.questionnaire import Questionnaire, load_questionnaire
@@ -30,7 +31,7 @@ from zqf_analysis.data.validate import (
 )
 from zqf_analysis.errors import DataError
 
-EXPORT_NAMES = ("export.csv", "export.xlsx")
+EXPORT_NAMES = ("export.csv", "export.xlsx", "export.txt")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,12 @@ class Dataset:
     responses: pd.DataFrame | None = None
     # The population the questionnaire's filter (or the chosen one) kept; None: every respondent.
     population: PopulationSummary | None = None
+    # question_id, option, rank, count of every ranking question (an export's; empty otherwise).
+    rankings: pd.DataFrame | None = None
+    # How the export was read: encoding, delimiter, multi-select separator (see read_export_details).
+    notes: tuple[str, ...] = ()
+    # The multi-select separator the export's cells were split on.
+    separator: str = ";"
 
     @property
     def raw_files(self) -> list[Path]:
@@ -63,10 +70,11 @@ def load_dataset(path: str | Path, separator: str | None = None, population: str
     """Load and validate the dataset folder at ``path``.
 
     ``separator`` overrides how multi-select cells of an export are joined (``;`` for Microsoft
-    Forms, the default; ``", "`` for Google Forms); the questionnaire's ``export.separator`` is used
-    otherwise. ``population`` chooses the respondents covered (see :func:`data.groups.choose_population`):
-    ``""`` the questionnaire's ``filter:`` (everyone if it has none), ``"all"`` everyone, or a name
-    under ``filters:``; every table is then tabulated from those respondents only.
+    Forms and Google Forms' CSV download, ``", "`` for Google's linked Sheet); otherwise the
+    questionnaire's ``export: separator`` is used, or the separator the cells show. ``population``
+    chooses the respondents covered (see :func:`data.groups.choose_population`): ``""`` the
+    questionnaire's ``filter:`` (everyone if it has none), ``"all"`` everyone, or a name under
+    ``filters:``; every table is then tabulated from those respondents only.
     """
     path = Path(path)
     if not path.is_dir():
@@ -93,13 +101,12 @@ def load_dataset(path: str | Path, separator: str | None = None, population: str
     if export_path is None:
         raise DataError(
             "the dataset has neither counts.csv nor a per-respondent export "
-            f"({' or '.join(EXPORT_NAMES)}, or the file named under 'export' in questionnaire.yaml)",
+            f"({', '.join(EXPORT_NAMES)}, or the file named under 'export' in questionnaire.yaml)",
             file=path,
         )
-    sep = separator if separator is not None else questionnaire.export.get("separator", ";")
-    responses = read_export(export_path, questionnaire, separator=sep, sheet=questionnaire.export.get("sheet"))
-    responses, kept = apply_population(responses, questionnaire, institution_map, chosen, sep)
-    tables = tabulate_export(responses, questionnaire, separator=sep)
+    read = read_export_details(export_path, questionnaire, separator=separator or None)
+    responses, kept = apply_population(read.responses, questionnaire, institution_map, chosen, read.separator)
+    tables = tabulate_export(responses, questionnaire, separator=read.separator)
     return Dataset(
         name=name,
         path=path,
@@ -113,6 +120,9 @@ def load_dataset(path: str | Path, separator: str | None = None, population: str
         claims=claims,
         responses=responses,
         population=kept,
+        rankings=tables["rankings"],
+        notes=read.notes,
+        separator=read.separator,
     )
 
 
@@ -125,7 +135,19 @@ def _find_export(path: Path, questionnaire: Questionnaire) -> Path | None:
         return candidate
     found = [path / n for n in EXPORT_NAMES if (path / n).is_file()]
     if len(found) > 1:
-        raise DataError("both export.csv and export.xlsx are present; keep one", file=path)
+        raise DataError(f"{' and '.join(p.name for p in found)} are all present; keep one", file=path)
+    if not found:  # the export as downloaded ("Survey (1-40).xlsx"): the folder's one export-like file
+        tables = {"institution_map.csv", "claims.csv", "open_responses.csv", "institutions.csv"}
+        found = sorted(
+            p for p in path.iterdir()
+            if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv") and p.name not in tables
+        )
+        if len(found) > 1:
+            raise DataError(
+                f"several files could be the export ({', '.join(p.name for p in found[:4])}); name it under "
+                "export: file: in questionnaire.yaml",
+                file=path,
+            )
     return found[0] if found else None
 
 

@@ -136,7 +136,7 @@ def counts_schema(questionnaire: Questionnaire, respondents: int | None) -> pa.D
 
 
 def open_responses_schema(questionnaire: Questionnaire) -> pa.DataFrameSchema:
-    open_ids = [q.id for q in questionnaire.open]
+    open_ids = [q.id for q in questionnaire.free_text]  # write-ins (Q3_other) are free text too
     return pa.DataFrameSchema(
         {
             "question_id": pa.Column(

@@ -22,7 +22,7 @@ from zqf_analysis.errors import DataError
 from zqf_analysis.io import write_bytes_atomic
 
 #: Columns written as numbers with a percentage format.
-PERCENT_COLUMNS = ("share", "ci_low", "ci_high", "share_of_submissions")
+PERCENT_COLUMNS = ("share", "ci_low", "ci_high", "share_of_submissions", "first_choice_share")
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
@@ -161,9 +161,12 @@ def describe_sheets(
     audit: pd.DataFrame | None = None,
     profile: pd.DataFrame | None = None,
     by_type: pd.DataFrame | None = None,
+    rankings: pd.DataFrame | None = None,
 ) -> list[Sheet]:
     """The sheets of ``tables.xlsx``: the respondent profile, one per closed question (the columns of
-    ``closed_summary.csv``, a lost count written as "not legible in source"), and the audit."""
+    ``closed_summary.csv``, a lost count written as "not legible in source"; ``write_ins`` on an Other
+    row counts its typed answers), the ranking questions' ranks (``rankings``, from
+    ``describe.ranking_summary``) and the audit."""
     from zqf_analysis.stats.describe import NOT_LEGIBLE
 
     sheets: list[Sheet] = []
@@ -183,6 +186,12 @@ def describe_sheets(
                 notes=tuple(notes.get(question.id, ())),
             )
         )
+    if rankings is not None and not rankings.empty:
+        ranking_notes = (
+            "mean_rank: 1 is first, over the respondents who ranked the option; first_choice_share: of the "
+            "respondents who answered the question.",
+        )
+        sheets.append(Sheet("rankings", "Ranking questions: mean rank and first choices", rankings, ranking_notes))
     if audit is not None:
         audit_notes = ("Every figure the report states, recomputed from the data. Shaded rows disagree.",)
         if audit.empty:

@@ -80,6 +80,8 @@ def dataset_summary(data: Dataset) -> HTML:
     ]
     if getattr(data, "population", None) is not None:
         rows.append(("Population", data.population.text))
+    if data.notes:  # how an export was read: encoding, field delimiter, multi-select separator
+        rows.insert(3, ("Export read", " ".join(data.notes)))
     return table(pd.DataFrame(rows, columns=["", "value"]).astype(str), caption="Validated dataset")
 
 

@@ -79,8 +79,9 @@ class AnswerTable:
 
 def _option_matrix(column: pd.Series, question: Question, separator: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each distinct cell: which options it names (cells x options), whether it is an answer, and
-    every respondent's cell code. Each distinct cell is split once."""
-    from zqf_analysis.data.export import split_choices
+    every respondent's cell code. Each distinct cell is read once, as the loader reads it: a write-in
+    counts as its Other option, a ranking as its first choice (what its counts hold)."""
+    from zqf_analysis.data.choices import read_cell
 
     column = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
     cells = [str(c).strip() for c in column.cat.categories]
@@ -90,10 +91,10 @@ def _option_matrix(column: pd.Series, question: Question, separator: str) -> tup
     for index, cell in enumerate(cells):
         if not cell:
             continue
-        names = (cell,) if question.type != "multi" else split_choices(cell, question.options, separator)
-        unknown = [n for n in names if n not in position]
-        if unknown:
-            raise DataError(f"unknown option {unknown[0].lstrip('?')!r}", question=question.id)
+        reading = read_cell(cell, question, separator)
+        if reading.problem:
+            raise DataError(reading.problem, question=question.id)
+        names = reading.chosen[:1] if question.type == "ranking" else reading.chosen
         answered[index] = 1
         chosen[index, [position[n] for n in names]] = 1
     codes = column.cat.codes.to_numpy().astype(np.int64)

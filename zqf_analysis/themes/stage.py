@@ -101,7 +101,7 @@ def load_answers(dataset: str | Path, question: str) -> pd.DataFrame:
     from zqf_analysis.data.load import load_dataset
 
     data = load_dataset(dataset)
-    open_ids = [q.id for q in data.questionnaire.open]
+    open_ids = [q.id for q in data.questionnaire.free_text]  # open questions and write-ins (Q3_other)
     if question not in open_ids:
         raise DataError(
             f"not an open question; the open questions are {', '.join(open_ids)}",
