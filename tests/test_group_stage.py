@@ -66,3 +66,21 @@ def test_crosstab_command_writes_the_csv(tmp_path, capsys):
     assert "Q2: " in capsys.readouterr().out
     assert main(["crosstab", "--dataset", str(TINY), "--by", "Q3"]) == 2  # a multi question is no group
     assert main(["crosstab", "--dataset", str(RAW), "--by", "institution_type", "--output", str(target)]) == 2
+
+
+def test_an_anonymous_survey_is_broken_down_by_nothing_unless_asked(tmp_path):
+    """No institution question and no groups: declared: no group variable is guessed, and the page says
+    how to choose one; naming a question as ``by`` then works as usual."""
+    folder = tmp_path / "anonymous"
+    folder.mkdir()
+    export = pd.read_csv(TINY / "export.csv", dtype=str, keep_default_na=False).drop(columns=["Institution"])
+    export.to_csv(folder / "export.csv", index=False)
+    text = (TINY / "questionnaire.yaml").read_text(encoding="utf-8")
+    questionnaire = text.split("groups:")[0].replace("  - id: Q1\n    type: institution\n    text: Institution\n", "")
+    (folder / "questionnaire.yaml").write_text(questionnaire, encoding="utf-8")
+    result = run_groups(GroupParams(dataset=str(folder), output_root=str(tmp_path / "out")))
+    assert result.by == [] and result.crosstabs.empty
+    assert summary_lines(result)[0].startswith("No group variable: this dataset has no institution question")
+    assert "Q2, Q4, Q6" in summary_lines(result)[0]
+    chosen = run_groups(GroupParams(dataset=str(folder), by="Q4", output_root=str(tmp_path / "out")))
+    assert set(chosen.crosstabs["group"]) == {"Zambia", "Malawi"}

@@ -120,13 +120,12 @@ def test_write_ins_counted_under_other_and_shown(loaded):
 def test_write_ins_are_eligible_for_themes_but_not_fanned_out_by_default(dataset):
     answers = load_answers(dataset, "Q4_other")
     assert answers["text"].tolist() == ["Mentoring circles", "Peer review; coaching"]
-    by = [("04_groups", "by", "Q2")]  # this export has no institution question to group by
-    default = {step.id for step in plan_build(dataset, overrides=by).steps}
+    default = {step.id for step in plan_build(dataset).steps}  # no institution question: plans all the same
     assert "03_themes-Q5" in default and not any("Q4_other" in s for s in default)
-    asked = {step.id for step in plan_build(dataset, questions=["Q4_other"], overrides=by).steps}
+    asked = {step.id for step in plan_build(dataset, questions=["Q4_other"]).steps}
     assert "03_themes-Q4_other" in asked
     with pytest.raises(DataError, match=r"the open ones are Q5, or a closed question's write-ins \(Q4_other\)"):
-        plan_build(dataset, questions=["Q9_other"], overrides=by)
+        plan_build(dataset, questions=["Q9_other"])
 
 
 def test_scales_keep_their_order_and_a_group_is_drawn_diverging(loaded):

@@ -94,6 +94,16 @@ def _parse_group(entry: object, position: int, questionnaire: Questionnaire, kno
     return GroupVariable(name, source, pairs, str(entry.get("text") or f"{name} (from {source})"))
 
 
+def default_group_variables(questionnaire: Questionnaire) -> list[str]:
+    """The group variables a dataset is broken down by when none is named: its ``groups:`` entries if it
+    declares any, else ``institution_type`` when the form has an institution question, else none (an
+    anonymous survey is broken down only by a variable the analyst chooses; no question is guessed)."""
+    declared = [str(entry.get("name")) for entry in questionnaire.groups if isinstance(entry, dict)]
+    if declared:
+        return declared
+    return [INSTITUTION_TYPE] if questionnaire.institution is not None else []
+
+
 def group_variable(questionnaire: Questionnaire, name: str) -> GroupVariable:
     """The group variable called ``name``; a :class:`DataError` lists the ones there are."""
     variables = group_variables(questionnaire)

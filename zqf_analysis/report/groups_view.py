@@ -73,6 +73,15 @@ def summary_lines(result) -> list[str]:
     """The honest summary: per group variable, the differences that survive adjustment, or a plain
     statement that none do at this sample size."""
     lines = []
+    if result.per_respondent and not result.by:
+        from zqf_analysis.data.groups import group_variables
+
+        candidates = ", ".join(group_variables(result.data.questionnaire)) or "none"
+        lines.append(
+            "No group variable: this dataset has no institution question and declares no groups: in its "
+            "questionnaire, so nothing is broken down by group. Choose one with the parameter by (for "
+            f"example PARAMS=\"04_groups.by=...\"); the group variables it offers: {candidates}."
+        )
     for row in result.summary.itertuples(index=False):
         if not row.tests:
             lines.append(f"By {row.group_variable}: no test could be made ({row.note or 'no answers to compare'}).")

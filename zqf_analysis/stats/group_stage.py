@@ -74,7 +74,7 @@ class GroupParams:
     """The notebook's parameters, checked once (see :mod:`zqf_analysis.stats.params`)."""
 
     dataset: str = "data/raw/zaqa-2024"
-    by: str = "institution_type"
+    by: str = ""
     compare: str = ""
     min_base: int = DEFAULT_MIN_BASE
     confidence: float = 0.95

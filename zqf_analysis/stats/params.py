@@ -42,21 +42,23 @@ def check_min_base(value: object) -> int:
 
 
 def split_by(value: object) -> list[str]:
-    """The group variables named by ``by``: one name or several joined by commas.
+    """The group variables named by ``by``: one name or several joined by commas; ``""`` names none
+    (the dataset's defaults, see :func:`check_by`).
 
-    >>> split_by("institution_type, Q11")
-    ['institution_type', 'Q11']
+    >>> split_by("institution_type, Q11"), split_by("")
+    (['institution_type', 'Q11'], [])
     """
-    if not isinstance(value, str) or not value.strip():
-        raise DataError(f"parameter by={value!r}: expected a group variable such as 'institution_type'")
+    if not isinstance(value, str):
+        raise DataError(f"parameter by={value!r}: expected a group variable such as 'institution_type', or ''")
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def check_by(value: object, questionnaire) -> list[str]:
-    """Each name of ``by`` must be a group variable of the dataset (see :mod:`zqf_analysis.data.groups`)."""
-    from zqf_analysis.data.groups import group_variable
+    """Each name of ``by`` must be a group variable of the dataset (see :mod:`zqf_analysis.data.groups`);
+    ``""`` gives the dataset's default group variables, which may be none."""
+    from zqf_analysis.data.groups import default_group_variables, group_variable
 
-    names = split_by(value)
+    names = split_by(value) or default_group_variables(questionnaire)
     for name in names:
         group_variable(questionnaire, name)
     return names
