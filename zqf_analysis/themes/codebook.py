@@ -276,6 +276,18 @@ class Coding:
     segment_codes: tuple[tuple[str, ...], ...]
 
 
+def answer_hits(text: str, codebook: Codebook) -> tuple[list[str], list[Hit]]:
+    """An answer's segments and the indicator (or context-word) matches in them, in order; in a
+    segment where an indicator matched, context words are dropped (they only speak for a point
+    that names no theme)."""
+    segments = split_segments(text) or [normalise_text(text)]
+    hits: list[Hit] = []
+    for number, segment in enumerate(segments, start=1):
+        found = find_hits(normal_words(segment), codebook, number)
+        hits.extend([h for h in found if not h.context] or found)
+    return segments, hits
+
+
 def code_answer(text: str, codebook: Codebook) -> Coding:
     """The coding of one answer: every code that applies (in the order mentioned), the primary code,
     the evidence, and whether a person should review it (no indicator matched).
@@ -286,14 +298,11 @@ def code_answer(text: str, codebook: Codebook) -> Coding:
     fallback code or ``uncoded``."""
     if not is_substantive(text):
         return Coding((), UNCODED, "non-substantive answer", False, ())
-    segments = split_segments(text) or [normalise_text(text)]
-    hits: list[Hit] = []
-    segment_codes = []
-    for number, segment in enumerate(segments, start=1):
-        found = find_hits(normal_words(segment), codebook, number)
-        found = [h for h in found if not h.context] or found
-        hits.extend(found)
-        segment_codes.append(tuple(dict.fromkeys(h.code for h in found)))
+    segments, hits = answer_hits(text, codebook)
+    segment_codes = [
+        tuple(dict.fromkeys(h.code for h in hits if h.segment_number == number))
+        for number in range(1, len(segments) + 1)
+    ]
     codes = tuple(dict.fromkeys(h.code for h in hits))
     if not codes:
         return _code_by_similarity(segments, codebook)
