@@ -275,10 +275,9 @@ def read_coding(path: str | Path) -> tuple[dict[str, tuple[str, ...]], dict[str,
     Accepts the coder's output (``response_id, theme, themes``), a coded sample or filled coding
     sheet (``response_id, codes``) and a primary-code coding (``response_id, code``); a ``text``
     column is read when present. "uncoded", "non-substantive" and "" mean no code."""
-    from zqf_analysis.data.files import read_text_table
-    from zqf_analysis.themes.learn import split_codes
+    from zqf_analysis.themes.learn import read_coding_table, split_codes
 
-    frame = read_text_table(path)
+    frame = read_coding_table(path)
     if "response_id" not in frame.columns:
         raise DataError("missing column response_id", file=path, column="response_id")
     column = next((c for c in ("themes", "codes", "code") if c in frame.columns), None)

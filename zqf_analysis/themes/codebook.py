@@ -35,7 +35,7 @@ from zqf_analysis.themes.segment import split_segments
 
 UNCODED = "uncoded"
 _CODE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_TOP_KEYS = {"question", "title", "source", "fallback", "codes", "notes", "similarity_threshold"}
+_TOP_KEYS = {"question", "title", "source", "fallback", "codes", "notes", "similarity_threshold", "draft"}
 # Calibrated on the 23 Q8 answers and held-out set 1 (53 answers), ignoring their indicators: the most
 # similar code was the human's code for 91% of the 33 answers whose top similarity reached 0.20 and
 # for 85% of the 48 that reached 0.10. Held-out set 2 played no part in the choice.
@@ -75,6 +75,9 @@ class Codebook:
     fallback: str | None = None
     path: str | None = None
     similarity_threshold: float | None = SIMILARITY_THRESHOLD
+    #: A codebook drafted from clusters (:mod:`zqf_analysis.themes.draft`) keeps the clusters' centres
+    #: while its codes are as drafted; None for any other codebook, or once the codes were edited.
+    draft: object | None = None
 
     @property
     def names(self) -> list[str]:
@@ -123,8 +126,14 @@ def parse_codebook(document: object, path: str | Path = "<codebook>") -> Codeboo
         if not code.indicators and code.code != fallback:
             raise DataError(f"code {code.code!r} has no indicators", file=path, column="indicators")
     question = document.get("question")
+    draft = None
+    if document.get("draft") is not None:
+        from zqf_analysis.themes.draft import parse_draft
+
+        draft = parse_draft(document["draft"], codes, path)
     return Codebook(
         codes=tuple(codes),
+        draft=draft,
         question=str(question) if question is not None else None,
         title=str(document.get("title", "")),
         fallback=fallback,
@@ -153,9 +162,12 @@ def _parse_code(entry: object, number: int, path: str | Path) -> Code:
     unknown = sorted(set(entry) - _CODE_KEYS)
     if unknown:
         raise DataError(f"{where}: unknown key(s) {', '.join(unknown)}", file=path)
-    for key in ("code", "label", "definition"):
+    for key in ("code", "label"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise DataError(f"{where}: '{key}' must be a non-empty text", file=path, column=key)
+    # a drafted codebook leaves the definition for the analyst to write
+    if not isinstance(entry.get("definition", ""), str):
+        raise DataError(f"{where}: 'definition' must be a text (it may be empty)", file=path, column="definition")
     name = entry["code"].strip()
     if not _CODE_NAME.match(name) or name == UNCODED:
         raise DataError(
@@ -175,7 +187,7 @@ def _parse_code(entry: object, number: int, path: str | Path) -> Code:
     return Code(
         name,
         entry["label"].strip(),
-        " ".join(entry["definition"].split()),
+        " ".join((entry.get("definition") or "").split()),
         lists["indicators"],
         lists["examples"],
         lists["context"],
@@ -404,7 +416,12 @@ def code_answers(answers: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         raise DataError(
             f"missing column(s) {', '.join(missing)}; expected response_id,text", column=missing[0]
         )
-    codings = [code_answer(t, codebook) for t in answers["text"]]
+    if codebook.draft is not None:
+        from zqf_analysis.themes.draft import code_by_draft
+
+        codings = code_by_draft(answers["text"].astype(str).tolist(), codebook)
+    else:
+        codings = [code_answer(t, codebook) for t in answers["text"]]
     return answers.assign(
         theme=[c.primary for c in codings],
         themes=["|".join(c.codes) for c in codings],

@@ -91,13 +91,26 @@ def split_codes(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in parts if p and p != UNCODED))
 
 
+def read_coding_table(path: str | Path) -> pd.DataFrame:
+    """A coding file as a frame of strings: a CSV, or a filled coding sheet (.xlsx) read as
+    ``response_id, codes, text`` (:func:`zqf_analysis.themes.sheets.read_coding_sheet`)."""
+    from zqf_analysis.data.files import read_text_table
+
+    if Path(path).suffix.lower() == ".xlsx":
+        from zqf_analysis.themes.sheets import read_coding_sheet
+
+        frame, _ = read_coding_sheet(path)
+        if frame.empty:
+            raise DataError("no row of the coding sheet is coded yet", file=path)
+        return frame
+    return read_text_table(path)
+
+
 def read_coded_sample(path: str | Path, answers: pd.DataFrame, codebook: Codebook) -> CodedSample:
     """The coded sample in ``path`` (columns ``response_id, codes`` and, for ids that are not in
     ``answers``, ``text``), checked against the codebook: an unknown code, an id that is neither an
     answer nor has a text, or an id coded twice is a DataError naming the row."""
-    from zqf_analysis.data.files import read_text_table
-
-    frame = read_text_table(path)
+    frame = read_coding_table(path)
     missing = [c for c in ("response_id", "codes") if c not in frame.columns]
     if missing:
         raise DataError(
@@ -186,9 +199,7 @@ def answer_features(texts: list[str], codebook: Codebook) -> Features:
         for hit in answer_hits(text, codebook)[1]:
             rows.append(row)
             cols.append(key_index[f"{hit.code}:{hit.indicator}"])
-    matrix = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(texts), len(keys))
-    )
+    matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(texts), len(keys)))
     matrix.data[:] = 1
     vectors = _similarity_backend().embed(list(texts)) if texts else np.zeros((0, 1))
     return Features(
@@ -549,9 +560,7 @@ def code_with_sample(
                 codes = hand[rid]
                 rows_out.append((codes[0] if codes else UNCODED, "|".join(codes), HAND_CODED, 1.0, "sample"))
             else:
-                rows_out.append(
-                    (coding.primary, "|".join(coding.codes), coding.evidence, coding.confidence, "learned")
-                )
+                rows_out.append((coding.primary, "|".join(coding.codes), coding.evidence, coding.confidence, "learned"))
     else:
         rows_out = []
         for text in texts:
