@@ -86,7 +86,7 @@ def test_answer_terms_are_words_and_two_word_phrases():
 
 
 def test_indicator_weights_are_their_precision_in_the_sample_shrunk_to_the_prior():
-    """"green" fired in 7 sample answers and was rot in none: (0 + 2 x 0.8) / (7 + 2) = 0.178; "rot*"
+    """ "green" fired in 7 sample answers and was rot in none: (0 + 2 x 0.8) / (7 + 2) = 0.178; "rot*"
     fired in 4 answers (rotten x3, rotting) and was right in 4: (4 + 1.6) / 6 = 0.933."""
     frame = _frame(ANSWERS)
     features = answer_features(frame["text"].tolist(), CODEBOOK)
@@ -99,7 +99,7 @@ def test_indicator_weights_are_their_precision_in_the_sample_shrunk_to_the_prior
 
 
 def test_a_term_is_learned_when_its_precision_is_above_one_half_with_90_percent_confidence():
-    """"green" is in 7 answers, all taste: Beta(8, 1) has P(p < 0.5) = 0.5^8, so it is learned for
+    """ "green" is in 7 answers, all taste: Beta(8, 1) has P(p < 0.5) = 0.5^8, so it is learned for
     taste with weight (7 + 1) / (7 + 2). "bitter" is already an indicator; "too much" (1 answer) is
     too rare."""
     frame = _frame(ANSWERS)

@@ -67,12 +67,12 @@ BOOTSTRAP = 1000
 
 def masi_distance(a: frozenset, b: frozenset) -> float:
     """MASI distance (Passonneau 2006) between two sets of codes: 1 - Jaccard x monotonicity, where
-    monotonicity is 1 for equal sets, 0.67 when one contains the other, 0.33 when they overlap
+    monotonicity is 1 for equal sets, 2/3 when one contains the other, 1/3 when they overlap
     otherwise and 0 when disjoint; two empty sets are at distance 0 (as in ``nltk.metrics``, whose
     version fails on them).
 
     >>> masi_distance(frozenset("ab"), frozenset("ab")), masi_distance(frozenset("a"), frozenset("ab"))
-    (0.0, 0.665)
+    (0.0, 0.6666666666666667)
     """
     if not a and not b:
         return 0.0
@@ -80,9 +80,9 @@ def masi_distance(a: frozenset, b: frozenset) -> float:
     if len(a) == len(b) == common:
         monotonicity = 1.0
     elif common == min(len(a), len(b)):
-        monotonicity = 0.67
+        monotonicity = 2 / 3
     elif common:
-        monotonicity = 0.33
+        monotonicity = 1 / 3
     else:
         monotonicity = 0.0
     return 1.0 - common / union * monotonicity
