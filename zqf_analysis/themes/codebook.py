@@ -242,16 +242,13 @@ def find_hits(words: list[str], codebook: Codebook, segment_number: int = 1) -> 
     """Indicator and context-word matches in a segment's ``words``, left to right; where they overlap
     the longest wins (then context words, then the one listed first), and matched words are not
     reused."""
-    patterns = sorted(
-        (
-            (len(_pattern(i)), -order, code.code, i, _pattern(i), is_context)
-            for order, (code, i, is_context) in enumerate(_indicators(codebook))
-        ),
-        key=lambda item: (-item[0], -item[1]),
-    )
+    patterns, exact, prefixed = _pattern_index(codebook)
     hits, position = [], 0
     while position < len(words):
-        for size, _order, code, indicator, pattern, is_context in patterns:
+        word = words[position]
+        candidates = exact.get(word, []) + [rank for first, rank in prefixed if word.startswith(first)]
+        for rank in sorted(candidates):
+            size, code, indicator, pattern, is_context = patterns[rank]
             if position + size <= len(words) and all(
                 words[position + j].startswith(w) if prefix else words[position + j] == w
                 for j, (w, prefix) in enumerate(pattern)
@@ -271,6 +268,30 @@ def find_hits(words: list[str], codebook: Codebook, segment_number: int = 1) -> 
         else:
             position += 1
     return hits
+
+
+@lru_cache(maxsize=16)
+def _pattern_index(codebook: Codebook):
+    """The codebook's patterns in the order they are tried (longest first, then context words, then
+    codebook order) and, by first word, which of them can start at a word: exact first words in a
+    dict, prefix first words in a list (measured: 10,000 answers 97 s -> a few seconds)."""
+    ordered = sorted(
+        (
+            (len(_pattern(i)), order, code.code, i, _pattern(i), is_context)
+            for order, (code, i, is_context) in enumerate(_indicators(codebook))
+        ),
+        key=lambda item: (-item[0], item[1]),
+    )
+    patterns = [(size, code, indicator, pattern, ctx) for size, _, code, indicator, pattern, ctx in ordered]
+    exact: dict[str, list[int]] = {}
+    prefixed: list[tuple[str, int]] = []
+    for rank, (_, _, _, pattern, _) in enumerate(patterns):
+        first, is_prefix = pattern[0]
+        if is_prefix:
+            prefixed.append((first, rank))
+        else:
+            exact.setdefault(first, []).append(rank)
+    return patterns, exact, prefixed
 
 
 def _indicators(codebook: Codebook):
@@ -310,7 +331,12 @@ def code_answer(text: str, codebook: Codebook) -> Coding:
     fallback code or ``uncoded``."""
     if not is_substantive(text):
         return Coding((), UNCODED, "non-substantive answer", False, ())
-    segments, hits = answer_hits(text, codebook)
+    return code_from_hits(*answer_hits(text, codebook), codebook)
+
+
+def code_from_hits(segments: list[str], hits: list[Hit], codebook: Codebook) -> Coding:
+    """The coding of a substantive answer from its segments and indicator matches (see
+    :func:`code_answer`)."""
     segment_codes = [
         tuple(dict.fromkeys(h.code for h in hits if h.segment_number == number))
         for number in range(1, len(segments) + 1)

@@ -45,7 +45,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from zqf_analysis.data.text import is_substantive
 from zqf_analysis.errors import DataError
-from zqf_analysis.themes.codebook import UNCODED, Codebook, answer_hits, code_answer, normal_words
+from zqf_analysis.themes.codebook import UNCODED, Codebook, answer_hits, code_answer, code_from_hits, normal_words
 from zqf_analysis.themes.embed import STOP_WORDS
 
 #: Fewer coded answers than this are too few to learn from: the codebook codes alone, with a message.
@@ -190,13 +190,14 @@ def answer_features(texts: list[str], codebook: Codebook) -> Features:
     first = np.full((len(texts), len(names)), 10_000, dtype=np.int32)
     rows, cols = [], []
     for row, text in enumerate(texts):
-        coding = code_answer(text, codebook)
+        if not is_substantive(text):
+            continue
+        segments, hits = answer_hits(text, codebook)
+        coding = code_from_hits(segments, hits, codebook)
         for order, code in enumerate(coding.codes):
             decided[row, column[code]] = 1
             first[row, column[code]] = order
-        if not is_substantive(text):
-            continue
-        for hit in answer_hits(text, codebook)[1]:
+        for hit in hits:
             rows.append(row)
             cols.append(key_index[f"{hit.code}:{hit.indicator}"])
     matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(texts), len(keys)))
