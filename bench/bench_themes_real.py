@@ -1,6 +1,6 @@
 """Cross-validated scores of the coder and of the discovered themes on real coded survey answers: the
-development data in ``../shared/external/niblse-2016-q38/`` (517 answers of a faculty survey with their
-human codes; never committed). Skips with a message when the data is absent.
+development data kept beside the repository, never in it (517 answers of a faculty survey with their
+human codes, CC BY-SA 4.0). Skips with a message when the data is absent.
 
 How it is kept honest:
 - the codebook is written mechanically from the code labels in ``codes.md`` (each category's sub-code
@@ -272,7 +272,9 @@ def figure(result: dict, path: Path) -> None:
     for offset, half in ((-0.2, "A"), (0.2, "B")):
         values = [result["themes_k6"][half][n]["ari_subcodes"] for n in names]
         axes[0].bar(x + offset, values, width=0.4, label=f"half {half}")
-    axes[0].axhline(result["themes_k6"]["B"][names[0]]["chance_p95"], color="grey", linestyle=":", label="chance p95")
+    axes[0].axhline(
+        result["themes_k6"]["B"][names[0]]["chance_p95"], color="grey", linestyle=":", label="chance p95 (categories)"
+    )
     axes[0].set_xticks(x, names)
     axes[0].set_title("Discovered themes (k=6): ARI vs sub-codes", fontsize=9)
     axes[0].legend(fontsize=7)
