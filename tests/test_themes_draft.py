@@ -7,6 +7,7 @@ import yaml
 from zqf_analysis.themes.cli import cluster_answers
 from zqf_analysis.themes.codebook import code_answers, load_codebook
 from zqf_analysis.themes.draft import code_name, discover_themes, draft_document, write_draft
+from zqf_analysis.themes.learn import code_with_sample
 
 TEXTS = (
     ["The fees are too high", "High fees for the course", "Fees cost too much", "Tuition fees are high"]
@@ -37,7 +38,7 @@ def test_the_unchanged_draft_codes_the_answers_into_the_clusters_themes(tmp_path
     path, _ = _draft(tmp_path)
     codebook = load_codebook(path)
     assert codebook.draft is not None and codebook.question == "Q9"
-    coded = code_answers(ANSWERS, codebook)
+    coded = code_with_sample(ANSWERS, codebook).coded
     clusters = cluster_answers(ANSWERS, 3, "tfidf", 0)
     number = {name: f"C{i}" for i, name in enumerate(codebook.names, start=1)}
     assert [number.get(t, "non-substantive") for t in coded["theme"].str.replace("uncoded", "x")][:11] == clusters[
@@ -49,7 +50,7 @@ def test_the_unchanged_draft_codes_the_answers_into_the_clusters_themes(tmp_path
 def test_the_unchanged_draft_reproduces_wordllama_clusters_too(tmp_path):
     path, _ = _draft(tmp_path, "wordllama")
     codebook = load_codebook(path)
-    coded = code_answers(ANSWERS, codebook)
+    coded = code_with_sample(ANSWERS, codebook).coded
     clusters = cluster_answers(ANSWERS, 3, "wordllama", 0)
     number = {name: f"C{i}" for i, name in enumerate(codebook.names, start=1)}
     assert [number[t] for t in coded["theme"][:11]] == clusters["theme"].tolist()[:11]

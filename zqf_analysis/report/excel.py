@@ -172,7 +172,7 @@ def describe_sheets(
     ``closed_summary.csv``, a lost count written as "not legible in source"; ``write_ins`` on an Other
     row counts its typed answers), the ranking questions' ranks (``rankings``, from
     ``describe.ranking_summary``) and the audit."""
-    from zqf_analysis.stats.describe import NOT_LEGIBLE
+    from zqf_analysis.data.validate import NOT_LEGIBLE
 
     sheets: list[Sheet] = []
     if profile is not None:

@@ -275,7 +275,7 @@ def read_coding(path: str | Path) -> tuple[dict[str, tuple[str, ...]], dict[str,
     Accepts the coder's output (``response_id, theme, themes``), a coded sample or filled coding
     sheet (``response_id, codes``) and a primary-code coding (``response_id, code``); a ``text``
     column is read when present. "uncoded", "non-substantive" and "" mean no code."""
-    from zqf_analysis.themes.learn import read_coding_table, split_codes
+    from zqf_analysis.themes.samples import read_coding_table, split_codes
 
     frame = read_coding_table(path)
     if "response_id" not in frame.columns:

@@ -18,6 +18,8 @@ anywhere in the answer, each segment is compared with every code's label, defini
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -68,6 +70,16 @@ class Code:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """The clusters behind a drafted codebook: the backend, the centres (one per code) and the
+    checksum of the codes as drafted."""
+
+    backend: str
+    centres: tuple[tuple[float, ...], ...]
+    checksum: str
+
+
+@dataclass(frozen=True)
 class Codebook:
     codes: tuple[Code, ...]
     question: str | None = None
@@ -77,7 +89,7 @@ class Codebook:
     similarity_threshold: float | None = SIMILARITY_THRESHOLD
     #: A codebook drafted from clusters (:mod:`zqf_analysis.themes.draft`) keeps the clusters' centres
     #: while its codes are as drafted; None for any other codebook, or once the codes were edited.
-    draft: object | None = None
+    draft: Draft | None = None
 
     @property
     def names(self) -> list[str]:
@@ -126,11 +138,7 @@ def parse_codebook(document: object, path: str | Path = "<codebook>") -> Codeboo
         if not code.indicators and code.code != fallback:
             raise DataError(f"code {code.code!r} has no indicators", file=path, column="indicators")
     question = document.get("question")
-    draft = None
-    if document.get("draft") is not None:
-        from zqf_analysis.themes.draft import parse_draft
-
-        draft = parse_draft(document["draft"], codes, path)
+    draft = parse_draft(document["draft"], codes, path) if document.get("draft") is not None else None
     return Codebook(
         codes=tuple(codes),
         draft=draft,
@@ -192,6 +200,56 @@ def _parse_code(entry: object, number: int, path: str | Path) -> Code:
         lists["examples"],
         lists["context"],
     )
+
+
+# ------------------------------------------------------------------------------- drafted codebooks
+
+
+def codes_checksum(codes: list[dict]) -> str:
+    """SHA-256 of the codes' content (code, label, definition, indicators, context, examples)."""
+    keys = ("code", "label", "definition", "indicators", "context", "examples")
+    canonical = [
+        {
+            key: (
+                [str(v).strip() for v in (code.get(key) or [])]
+                if key in ("indicators", "context", "examples")
+                else " ".join(str(code.get(key) or "").split())
+            )
+            for key in keys
+        }
+        for code in codes
+    ]
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def parse_draft(value: object, codes, path) -> Draft | None:
+    """The ``draft:`` section of a codebook, checked; None when the codes no longer match its checksum
+    (the analyst edited the draft: it codes by indicators)."""
+    if not isinstance(value, dict) or not {"backend", "checksum", "centres"} <= set(value):
+        raise DataError("'draft' must hold backend, checksum and centres (as draft-codebook writes it)", file=path)
+    from zqf_analysis.themes.params import check_backend
+
+    backend = check_backend(value["backend"])
+    as_written = [
+        {
+            "code": c.code,
+            "label": c.label,
+            "definition": c.definition,
+            "indicators": list(c.indicators),
+            "context": list(c.context),
+            "examples": list(c.examples),
+        }
+        for c in codes
+    ]
+    if codes_checksum(as_written) != value["checksum"]:
+        return None
+    centres = value["centres"]
+    if not isinstance(centres, dict) or list(centres) != [c.code for c in codes]:
+        raise DataError("'draft: centres' must give one centre per code, in the codes' order", file=path)
+    rows = [tuple(float(v) for v in centres[c.code]) for c in codes]
+    if len({len(r) for r in rows}) != 1:
+        raise DataError("'draft: centres' have different lengths", file=path)
+    return Draft(backend, tuple(rows), str(value["checksum"]))
 
 
 # --------------------------------------------------------------------------------------- matching
@@ -442,12 +500,7 @@ def code_answers(answers: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         raise DataError(
             f"missing column(s) {', '.join(missing)}; expected response_id,text", column=missing[0]
         )
-    if codebook.draft is not None:
-        from zqf_analysis.themes.draft import code_by_draft
-
-        codings = code_by_draft(answers["text"].astype(str).tolist(), codebook)
-    else:
-        codings = [code_answer(t, codebook) for t in answers["text"]]
+    codings = [code_answer(t, codebook) for t in answers["text"]]
     return answers.assign(
         theme=[c.primary for c in codings],
         themes=["|".join(c.codes) for c in codings],

@@ -11,8 +11,6 @@ codebook codes by its indicators like any other.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,20 +20,11 @@ import pandas as pd
 
 from zqf_analysis.data.text import is_substantive
 from zqf_analysis.errors import DataError
+from zqf_analysis.themes.codebook import UNCODED, Coding, codes_checksum
 
 EXAMPLES = 3
 INDICATORS = 5
 _DECIMALS = 6
-
-
-@dataclass(frozen=True)
-class Draft:
-    """The clusters behind a drafted codebook: the backend, the centres (one per code) and the
-    checksum of the codes as drafted."""
-
-    backend: str
-    centres: tuple[tuple[float, ...], ...]
-    checksum: str
 
 
 @dataclass
@@ -56,11 +45,9 @@ def discover_themes(answers: pd.DataFrame, k="auto", backend: str | None = None,
     silhouette ("auto"); the centres are the mean of each cluster's vectors."""
     from zqf_analysis.themes.cluster import choose_k, cluster_vectors, top_terms
     from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts
-    from zqf_analysis.themes.stage import segment_table
 
     backend = backend or DEFAULT_BACKEND
-    frame = answers.assign(substantive=answers["text"].map(is_substantive))
-    segments = segment_table(frame, text_column="text")
+    segments = segment_table(answers["response_id"].astype(str).tolist(), answers["text"].astype(str).tolist())
     if segments.empty:
         raise DataError("no substantive answer to cluster", column="text")
     vectors = embed_texts(segments["segment"].tolist(), backend)
@@ -73,6 +60,20 @@ def discover_themes(answers: pd.DataFrame, k="auto", backend: str | None = None,
     centres = np.vstack([vectors[labels == c].mean(axis=0) for c in range(k)])
     terms = top_terms(segments["segment"].tolist(), labels)
     return Discovered(segments.assign(cluster=labels), vectors, centres, terms, k, backend)
+
+
+def segment_table(response_ids: list[str], texts: list[str]) -> pd.DataFrame:
+    """One row per segment of each substantive answer (``response_id, segment_number, segment``), as
+    the themes stage splits them."""
+    from zqf_analysis.themes.segment import split_segments
+
+    rows = [
+        (rid, number, segment)
+        for rid, text in zip(response_ids, texts, strict=True)
+        if is_substantive(text)
+        for number, segment in enumerate(split_segments(text) or [str(text)], start=1)
+    ]
+    return pd.DataFrame(rows, columns=["response_id", "segment_number", "segment"])
 
 
 def code_name(number: int, terms: list[str]) -> str:
@@ -127,23 +128,6 @@ def draft_document(discovered: Discovered, question: str | None = None) -> dict:
     return document
 
 
-def codes_checksum(codes: list[dict]) -> str:
-    """SHA-256 of the codes' content (code, label, definition, indicators, context, examples)."""
-    keys = ("code", "label", "definition", "indicators", "context", "examples")
-    canonical = [
-        {
-            key: (
-                [str(v).strip() for v in (code.get(key) or [])]
-                if key in ("indicators", "context", "examples")
-                else " ".join(str(code.get(key) or "").split())
-            )
-            for key in keys
-        }
-        for code in codes
-    ]
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
 def draft_yaml(document: dict) -> str:
     """The drafted codebook as YAML text, with a comment above each code giving its size."""
     import yaml
@@ -179,47 +163,13 @@ def write_draft(path: str | Path, document: dict) -> Path:
     return write_bytes_atomic(path, draft_yaml(document).encode("utf-8"))
 
 
-def parse_draft(value: object, codes, path) -> Draft | None:
-    """The ``draft:`` section of a codebook, checked; None when the codes no longer match its checksum
-    (the analyst edited the draft: it codes by indicators)."""
-    if not isinstance(value, dict) or not {"backend", "checksum", "centres"} <= set(value):
-        raise DataError("'draft' must hold backend, checksum and centres (as draft-codebook writes it)", file=path)
-    from zqf_analysis.themes.params import check_backend
-
-    backend = check_backend(value["backend"])
-    as_written = [
-        {
-            "code": c.code,
-            "label": c.label,
-            "definition": c.definition,
-            "indicators": list(c.indicators),
-            "context": list(c.context),
-            "examples": list(c.examples),
-        }
-        for c in codes
-    ]
-    if codes_checksum(as_written) != value["checksum"]:
-        return None
-    centres = value["centres"]
-    if not isinstance(centres, dict) or list(centres) != [c.code for c in codes]:
-        raise DataError("'draft: centres' must give one centre per code, in the codes' order", file=path)
-    rows = [tuple(float(v) for v in centres[c.code]) for c in codes]
-    if len({len(r) for r in rows}) != 1:
-        raise DataError("'draft: centres' have different lengths", file=path)
-    return Draft(backend, tuple(rows), str(value["checksum"]))
-
-
 def code_by_draft(texts: list[str], codebook):
     """Codings (as :func:`zqf_analysis.themes.codebook.code_answer` returns them) of ``texts`` by an
     unchanged draft: every segment goes to the nearest centre (the answers are embedded together,
     as the clustering embedded them), the primary code is the first segment's."""
-    from zqf_analysis.themes.codebook import UNCODED, Coding
     from zqf_analysis.themes.embed import embed_texts
-    from zqf_analysis.themes.stage import segment_table
 
-    frame = pd.DataFrame({"response_id": [str(i) for i in range(len(texts))], "text": texts})
-    frame["substantive"] = frame["text"].map(is_substantive)
-    segments = segment_table(frame, text_column="text")
+    segments = segment_table([str(i) for i in range(len(texts))], texts)
     names = codebook.names
     assigned: dict[str, list[str]] = {}
     if not segments.empty:

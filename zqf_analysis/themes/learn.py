@@ -31,9 +31,7 @@ decisions scored 0.32-0.44 (see the README's themes section and bench/results/th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -47,6 +45,7 @@ from zqf_analysis.data.text import is_substantive
 from zqf_analysis.errors import DataError
 from zqf_analysis.themes.codebook import UNCODED, Codebook, answer_hits, code_answer, code_from_hits, normal_words
 from zqf_analysis.themes.embed import STOP_WORDS
+from zqf_analysis.themes.samples import CodedSample, read_coded_sample, read_coding_table, split_codes  # noqa: F401
 
 #: Fewer coded answers than this are too few to learn from: the codebook codes alone, with a message.
 MIN_SAMPLE = 20
@@ -61,93 +60,6 @@ FOLDS = 5
 CANDIDATES = ("codebook", "weighted", "learned", "classifier")
 HAND_CODED = "coded by hand (sample)"
 _THRESHOLDS = np.round(np.linspace(0.2, 0.8, 13), 2)
-
-
-# ------------------------------------------------------------------------------------ the sample
-
-
-@dataclass(frozen=True)
-class CodedSample:
-    """An analyst's coding: response ids, the answers' texts and the codes given (a tuple, possibly
-    empty: no code applies), and which ids are answers of the input."""
-
-    response_ids: tuple[str, ...]
-    texts: tuple[str, ...]
-    codes: tuple[tuple[str, ...], ...]
-    in_input: tuple[bool, ...]
-    path: str = ""
-
-    def __len__(self) -> int:
-        return len(self.response_ids)
-
-
-def split_codes(value: str) -> tuple[str, ...]:
-    """Codes written ``a|b`` (spaces, ``;`` or ``,`` also separate; "uncoded" and "" mean none).
-
-    >>> split_codes(" cost | recognition"), split_codes("uncoded")
-    (('cost', 'recognition'), ())
-    """
-    parts = [p.strip() for p in re.split(r"[|;,]", str(value))]
-    return tuple(dict.fromkeys(p for p in parts if p and p != UNCODED))
-
-
-def read_coding_table(path: str | Path) -> pd.DataFrame:
-    """A coding file as a frame of strings: a CSV, or a filled coding sheet (.xlsx) read as
-    ``response_id, codes, text`` (:func:`zqf_analysis.themes.sheets.read_coding_sheet`)."""
-    from zqf_analysis.data.files import read_text_table
-
-    if Path(path).suffix.lower() == ".xlsx":
-        from zqf_analysis.themes.sheets import read_coding_sheet
-
-        frame, _ = read_coding_sheet(path)
-        if frame.empty:
-            raise DataError("no row of the coding sheet is coded yet", file=path)
-        return frame
-    return read_text_table(path)
-
-
-def read_coded_sample(path: str | Path, answers: pd.DataFrame, codebook: Codebook) -> CodedSample:
-    """The coded sample in ``path`` (columns ``response_id, codes`` and, for ids that are not in
-    ``answers``, ``text``), checked against the codebook: an unknown code, an id that is neither an
-    answer nor has a text, or an id coded twice is a DataError naming the row."""
-    frame = read_coding_table(path)
-    missing = [c for c in ("response_id", "codes") if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"missing column(s) {', '.join(missing)}; expected response_id,codes (and text for answers "
-            "that are not in the input)",
-            file=path,
-            column=missing[0],
-        )
-    texts = dict(zip(answers["response_id"].astype(str), answers["text"].astype(str), strict=True))
-    known = set(codebook.names)
-    ids, sample_texts, codes, in_input = [], [], [], []
-    for row, record in enumerate(frame.to_dict("records"), start=2):
-        rid = str(record["response_id"]).strip()
-        given = split_codes(record["codes"])
-        unknown = [c for c in given if c not in known]
-        if unknown:
-            raise DataError(
-                f"unknown code(s) {', '.join(unknown)}; the codebook's codes are {', '.join(codebook.names)}",
-                file=path,
-                row=row,
-                column="codes",
-            )
-        own_text = str(record.get("text", "") or "").strip()
-        if rid not in texts and not own_text:
-            raise DataError(
-                f"response id {rid!r} is not in the input and the row has no text to learn from",
-                file=path,
-                row=row,
-                column="response_id",
-            )
-        if rid in ids:
-            raise DataError(f"response id {rid!r} is coded twice", file=path, row=row, column="response_id")
-        ids.append(rid)
-        sample_texts.append(texts.get(rid, own_text))
-        codes.append(given)
-        in_input.append(rid in texts)
-    return CodedSample(tuple(ids), tuple(sample_texts), tuple(codes), tuple(in_input), str(path))
 
 
 # ------------------------------------------------------------------------------------ features
@@ -524,7 +436,9 @@ def code_with_sample(
 ) -> CodingRun:
     """Code ``answers`` (``response_id, text``): from the codebook alone without ``sample`` or with
     one too small to learn from (fewer than :data:`MIN_SAMPLE` answers; a message says so), else
-    with a coder fitted on the sample. Sample answers keep their hand codes (confidence 1)."""
+    with a coder fitted on the sample. Sample answers keep their hand codes (confidence 1). An
+    unchanged drafted codebook (:mod:`zqf_analysis.themes.draft`) puts each answer in its cluster's
+    theme."""
     from zqf_analysis.themes.codebook import similar_codes
 
     ids = answers["response_id"].astype(str).tolist()
@@ -562,6 +476,12 @@ def code_with_sample(
                 rows_out.append((codes[0] if codes else UNCODED, "|".join(codes), HAND_CODED, 1.0, "sample"))
             else:
                 rows_out.append((coding.primary, "|".join(coding.codes), coding.evidence, coding.confidence, "learned"))
+    elif codebook.draft is not None:
+        from zqf_analysis.themes.draft import code_by_draft
+
+        rows_out = [
+            (c.primary, "|".join(c.codes), c.evidence, float("nan"), "draft") for c in code_by_draft(texts, codebook)
+        ]
     else:
         rows_out = []
         for text in texts:
