@@ -522,3 +522,15 @@ def test_kernels_talk_over_private_unix_sockets_when_the_path_allows(tmp_path, m
     monkeypatch.setattr(tempfile, "tempdir", str(deep))
     assert kernel._transport() == {} and kernel.runtime is None  # too long for a socket path: TCP
     assert list(deep.iterdir()) == []
+
+
+def test_the_build_checks_the_coded_sample_parameter_with_the_themes_rule(tmp_path):
+    from zqf_analysis.build.plan import check_parameter
+
+    kwargs = {"notebook": tmp_path / "03_themes.ipynb", "dataset": SYNTHETIC, "questionnaire": None}
+    with pytest.raises(DataError, match=r"03_themes.ipynb: parameter coded_sample='missing.csv': expected an existing"):
+        check_parameter("coded_sample", "missing.csv", "", **kwargs)
+    sample = tmp_path / "sample.csv"
+    sample.write_text("response_id,codes\n1,a\n", encoding="utf-8")
+    check_parameter("coded_sample", str(sample), "", **kwargs)
+    check_parameter("coded_sample", "none", "", **kwargs)

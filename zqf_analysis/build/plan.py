@@ -29,7 +29,7 @@ from zqf_analysis.errors import DataError
 from zqf_analysis.io import write_bytes_atomic, write_text_atomic
 from zqf_analysis.stats.intervals import interval_settings
 from zqf_analysis.stats.params import check_adjust, check_by, check_compare, check_min_base, check_population
-from zqf_analysis.themes.params import check_backend, check_k, check_seed
+from zqf_analysis.themes.params import FILE_PARAMETERS, check_backend, check_file_parameter, check_k, check_seed
 
 KERNEL = "zqf-analysis"
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_[A-Za-z0-9_-]+\.ipynb$")
@@ -247,9 +247,11 @@ def check_parameter(
             check_compare(value, paths.resolve)
         except DataError as exc:
             raise DataError(exc.problem, file=notebook) from None
-    elif name in ("codebook", "human_coding"):
-        if value not in ("", "none", "None", None) and not _existing(value, dataset):
-            fail("an existing file (relative to the project or the dataset folder), '' or 'none'")
+    elif name in FILE_PARAMETERS:
+        try:
+            check_file_parameter(name, value, lambda v: _existing(v, dataset))
+        except DataError as exc:
+            raise DataError(exc.problem, file=notebook) from None
     elif name == "output_root":
         if not isinstance(value, str):
             fail("a folder path or ''")

@@ -18,6 +18,8 @@ from zqf_analysis.data.questionnaire import Questionnaire
 from zqf_analysis.errors import DataError
 
 COUNT_STATUSES = ("legible", "stated", "missing", "tabulated")
+#: How a count the source lost is written in tables, charts and workbooks.
+NOT_LEGIBLE = "not legible in source"
 INSTITUTION_TYPES = (
     "university",
     "training_institute",

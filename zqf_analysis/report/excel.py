@@ -56,7 +56,8 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _write_text(cell, value: object) -> None:
+def write_text(cell, value: object) -> None:
+    """Put ``value`` in ``cell`` as text, never as a formula, whatever it starts with."""
     cell.value = "" if value is None else str(value)
     cell.data_type = "s"  # never a formula, whatever the text starts with
 
@@ -65,13 +66,13 @@ def _write_value(cell, value: object, percent: bool) -> None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         cell.value = None
     elif isinstance(value, bool):
-        _write_text(cell, "True" if value else "False")
+        write_text(cell, "True" if value else "False")
     elif isinstance(value, (int, float)) or hasattr(value, "item"):
         cell.value = value.item() if hasattr(value, "item") else value
         if percent:
             cell.number_format = "0.0%"
     else:
-        _write_text(cell, value)
+        write_text(cell, value)
 
 
 def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
@@ -86,11 +87,11 @@ def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
         name = sheet_name(sheet.name, taken)
         taken.add(name)
         worksheet = workbook.create_sheet(name)
-        _write_text(worksheet.cell(row=1, column=1), sheet.title)
+        write_text(worksheet.cell(row=1, column=1), sheet.title)
         worksheet.cell(row=1, column=1).font = Font(bold=True, size=12)
         row = 2
         for note in sheet.notes:
-            _write_text(worksheet.cell(row=row, column=1), note)
+            write_text(worksheet.cell(row=row, column=1), note)
             worksheet.cell(row=row, column=1).font = Font(italic=True, color="444444")
             row += 1
         row += 1
@@ -98,7 +99,7 @@ def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
         columns = [str(c) for c in sheet.table.columns]
         for column, label in enumerate(columns, start=1):
             cell = worksheet.cell(row=header_row, column=column)
-            _write_text(cell, label)
+            write_text(cell, label)
             cell.font = Font(bold=True)
             cell.fill = _HEADER_FILL
         for values in sheet.table.itertuples(index=False):
@@ -121,7 +122,11 @@ def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     """The workbook as .xlsx bytes that are identical on every run for the same sheets."""
-    workbook = build_workbook(sheets)
+    return stable_bytes(build_workbook(sheets))
+
+
+def stable_bytes(workbook: Workbook) -> bytes:
+    """Any openpyxl ``workbook`` as .xlsx bytes that are identical on every run (fixed dates)."""
     buffer = io.BytesIO()
     workbook.save(buffer)
     return _stable_zip(buffer.getvalue())
@@ -167,7 +172,7 @@ def describe_sheets(
     ``closed_summary.csv``, a lost count written as "not legible in source"; ``write_ins`` on an Other
     row counts its typed answers), the ranking questions' ranks (``rankings``, from
     ``describe.ranking_summary``) and the audit."""
-    from zqf_analysis.stats.describe import NOT_LEGIBLE
+    from zqf_analysis.data.validate import NOT_LEGIBLE
 
     sheets: list[Sheet] = []
     if profile is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from zqf_analysis.data.questionnaire import Question, Questionnaire
+from zqf_analysis.data.validate import NOT_LEGIBLE  # noqa: F401 - part of describe's interface
 from zqf_analysis.errors import DataError
 from zqf_analysis.stats.intervals import (  # noqa: F401 - part of describe's interface
     CI_METHODS,
@@ -22,8 +23,6 @@ from zqf_analysis.stats.intervals import (  # noqa: F401 - part of describe's in
     wilson_interval,
 )
 
-#: How a count the source lost is shown in tables and charts.
-NOT_LEGIBLE = "not legible in source"
 SUMMARY_COLUMNS = ["question_id", "option", "count", "base", "share", "ci_low", "ci_high", "status", "write_ins"]
 RANKING_COLUMNS = [
     "question_id", "option", "ranked", "mean_rank", "first_choice", "base", "first_choice_share", "ci_low", "ci_high"
