@@ -189,8 +189,12 @@ def submitters(dataset: Dataset) -> dict[str, str] | None:
         return None
     responses = dataset.responses
     closed = [q.id for q in dataset.questionnaire.closed if q.id in responses]
-    answers = responses[closed].astype(str).agg("\x1f".join, axis=1) if closed else pd.Series("", index=responses.index)
-    who = "answers:" + answers
+    # a 64-bit hash of each row's closed answers (vectorised: joining the cells as text took 4 s for
+    # 20,000 rows of 25 questions); two different rows sharing one hash is a 1 in 10^19 chance
+    hashed = pd.Series(0, index=responses.index)
+    if closed:
+        hashed = pd.util.hash_pandas_object(responses[closed], index=False)
+    who = "answers:" + hashed.astype(str)
     question = dataset.questionnaire.institution
     if question is not None and question.id in responses:
         named = responses[question.id].astype(str).map(answer_key)
