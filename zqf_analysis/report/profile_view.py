@@ -20,7 +20,7 @@ from zqf_analysis.stats import describe
 def profile_caption(respondents: int, profile: pd.DataFrame) -> str:
     """The institution table's caption, counting respondents as every page does.
 
-    >>> frame = pd.DataFrame({"canonical_name": ["A", "a", "B"], "submissions": [3, 1, 2]})
+    >>> frame = pd.DataFrame({"canonical_name": ["A", "A", "B"], "submissions": [3, 1, 2]})
     >>> profile_caption(10, frame)
     '6 of the 10 respondents named an institution: 2 institutions (names that differ only in spelling counted once)'
     """
