@@ -223,10 +223,11 @@ def questionnaire_mapping(shape: SurveyShape) -> dict:
             entry["profile"] = True
             entry["text"] = "Your position"
             entry["options"] = [f"Position {i + 1}" for i in range(size)]
-        if qid in shape.pies:
-            entry["chart"] = "pie"
         single_seen += 1
         questions.append(entry)
+    for entry in questions:
+        if entry["id"] in shape.pies and entry["type"] == "single":
+            entry["chart"] = "pie"
     return {"survey": shape.title, "questions": questions}
 
 

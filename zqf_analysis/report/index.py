@@ -403,6 +403,10 @@ def index_html(context: Mapping) -> str:
 def write_index(plan_file: str | Path) -> Path:
     """Write ``reports/<dataset>/index.html`` from the build plan; returns its path."""
     plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
+    from zqf_analysis.report.answers_page import write_answers_page
+
+    for entry in plan.get("unthemed", []):
+        write_answers_page(Path(plan["reports"]), Path(plan["processed"]), entry)
     page = index_html(index_context(plan))
     problems = external_references(page)
     if problems:

@@ -1,0 +1,74 @@
+"""A survey that is not ZAQA's, read as a reviewer reads it: a dataset built for these tests (SYNTHETIC,
+made by ``zqf_analysis.data.synth_survey``) with no institution question, no multi-select question, a
+single-choice question of 60 options declared a pie, another declared a pie with 3 options, a URL
+question and open questions of exactly 3, 9 and 500 answers. The report is built once, as
+``make report`` builds it, and every assertion reads its pages and figures."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+from page_reading import build_report, page_tables, page_text
+
+from zqf_analysis.data.synth_survey import SurveyShape, write_survey
+
+pytestmark = pytest.mark.slow
+
+#: Q1 single of 60 options (pie declared), Q2 URL, Q3 single of 3 (pie declared), Q4 3 answers,
+#: Q5 single of 4, Q6 9 answers, Q7 single of 5, Q8 500 answers, Q9 single of 6.
+SHAPE = SurveyShape(respondents=700, questions=9, open=4, multi=False, long_options=(60,), url=True,
+                    sparse=(3, 9, 500), pies=("Q1", "Q3"), title="SYNTHETIC anonymous survey")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    folder = write_survey(SHAPE, 21, tmp_path_factory.mktemp("data") / "anonymous-survey")
+    return build_report(folder, tmp_path_factory.mktemp("anonymous-report"))
+
+
+def read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def png_height(path: Path) -> int:
+    return struct.unpack(">II", path.read_bytes()[16:24])[1]
+
+
+def test_every_page_is_there_and_counts_700_respondents(report):
+    index = page_text(read(report / "index.html"))
+    assert "9 questions (5 closed, 4 open), 700 respondents." in index
+    assert "institutions" not in index.split("Notebooks")[0]  # no institution question, none counted
+    for page in ("01_clean", "02_describe", "04_groups"):
+        summary = dict(page_tables(read(report / f"{page}.html"))["Validated dataset"][1:])
+        assert summary["Respondents (submissions)"] == "700", page
+
+
+def test_no_multi_select_note_and_no_small_sample_sentence(report):
+    for page in (report / "index.html", report / "02_describe.html"):
+        text = page_text(read(page))
+        assert "Multi-select" not in text and "multi-select" not in text.replace("no multi-select", "")
+        assert "With so few respondents" not in text
+
+
+def test_the_profile_says_there_is_none(report):
+    text = page_text(read(report / "02_describe.html"))
+    assert "This survey has no institution question, and its questionnaire declares no profile question" in text
+    assert not (report / "figures" / "profile_institutions.png").exists()
+
+
+def test_sixty_options_make_one_chart_under_2000_px_and_no_pie(report):
+    figures = report / "figures"
+    assert png_height(figures / "Q1.png") <= 2000
+    assert max(png_height(p) for p in figures.glob("*.png")) <= 2000
+    text = page_text(read(report / "02_describe.html"))
+    assert "every option is in tables.xlsx" in text
+    # Q1 is declared a pie, but has more than 6 answered options: refused; Q3 (3 options) is drawn
+    assert sorted(p.name for p in figures.glob("*_pie.png")) == ["Q3_pie.png"]
+    assert "a pie of more than 6 slices cannot be read, so it is not drawn" in text
+
+
+def test_no_reviewer_page_is_over_2_mb(report):
+    sizes = {p.name: p.stat().st_size for p in report.glob("*.html")}
+    assert sizes and max(sizes.values()) < 2_000_000, sizes
