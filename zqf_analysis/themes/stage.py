@@ -31,9 +31,12 @@ from zqf_analysis.themes.cluster import (
     top_terms,
 )
 from zqf_analysis.themes.codebook import UNCODED, Codebook, code_answer, find_codebook, load_codebook
+from zqf_analysis.themes.eligible import check_min_answers
 from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts
 from zqf_analysis.themes.params import check_backend, check_k, check_seed
+from zqf_analysis.themes.quotes import centre_scores
 from zqf_analysis.themes.segment import split_segments
+from zqf_analysis.themes.structure import Structure, assess
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -57,11 +60,13 @@ class ThemeParams:
     coded_sample: str = ""
     output_root: str = ""
     guided: bool = True
+    min_answers: int = 20
 
     def __post_init__(self) -> None:
         check_backend(self.backend)
         check_k(self.k)
         check_seed(self.seed)
+        check_min_answers(self.min_answers)
         if not isinstance(self.question, str) or not self.question:
             raise DataError(f"parameter question={self.question!r}: expected a question id such as 'Q8'")
 
@@ -159,6 +164,7 @@ class ThemeResult:
     human: dict | None = None
     learned: object | None = None  # learn.CodingRun: the coding with its review flags and messages
     quality: dict | None = None  # learn.estimate_quality on the coded sample
+    structure: Structure | None = None  # whether the discovered themes are distinct groups
     written: list[Path] = field(default_factory=list)
 
     @property
@@ -224,9 +230,13 @@ def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
         k, k_table = params.k, pd.DataFrame({"k": [params.k], "silhouette": [np.nan]})
     labels = guided_clusters(vectors, centres) if guided else cluster_vectors(vectors, k, params.seed)
     k = int(labels.max()) + 1
+    # how typical each segment is of its theme, and how nearly it fell in another (the quotes shown)
+    similarity, margin = centre_scores(vectors, labels)
     terms = top_terms(segments["segment"].tolist(), labels)
     names = {c: f"C{c + 1}: " + (", ".join(terms[c][:3]) or "(no terms)") for c in terms}
-    segments = segments.assign(cluster=labels + 1, cluster_label=[names[c] for c in labels])
+    segments = segments.assign(
+        cluster=labels + 1, cluster_label=[names[c] for c in labels], similarity=similarity, margin=margin
+    )
 
     codings = (
         {
@@ -265,6 +275,7 @@ def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
         free_by_id = pd.Series(free[first.index], index=first["response_id"].to_numpy())
         coded = [r for r in coding.index if r in free_by_id.index]
         human["ari_unguided"] = float(adjusted_rand_score(coding.loc[coded], free_by_id.loc[coded]))
+    seed_stability = stability(vectors, k)
     result = ThemeResult(
         params=params,
         answers=answers,
@@ -275,7 +286,16 @@ def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
         k=k,
         k_table=k_table,
         guided=guided,
-        stability=stability(vectors, k),
+        stability=seed_stability,
+        structure=assess(
+            vectors,
+            labels if not guided else cluster_vectors(vectors, k, params.seed),
+            k,
+            seed_stability,
+            params.seed,
+            substantive=int(answers["substantive"].sum()),
+            min_answers=params.min_answers,
+        ),
         coords=map_2d(vectors, params.seed),
         codebook=codebook,
         crosstab=crosstab,

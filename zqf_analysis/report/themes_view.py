@@ -1,0 +1,165 @@
+"""What ``03_themes`` shows a reviewer of one open question, from 20 answers to 20,000: the verdict on
+the discovered themes first; then, when they have structure, each theme with its size, its terms and a
+sample of quotes (the most typical, and those the clustering was least sure of); when they have none,
+the codebook coding leads, or a call to write a codebook. Full lists of quotes go to ``tables.xlsx`` and
+to a collapsed block of the full page only.
+
+Each ``show_*`` function displays its own parts; the others return what the notebook displays.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, display
+
+from zqf_analysis import paths
+from zqf_analysis.report import show
+from zqf_analysis.themes.quotes import FULL_PAGE_QUOTES, code_sample, quote_sample
+
+#: The most rows of a listing (answers left out, answers to review) a reviewer page shows.
+MAX_ROWS = 20
+
+
+def shown_path(path: str | Path | None, dataset: str | Path) -> str:
+    """A file named on a page without the analyst's own folders: relative to the project root when it
+    is inside it, else to the dataset folder, else its name alone.
+
+    >>> root = paths.project_root()
+    >>> shown_path(root / "data" / "raw" / "zaqa-2024" / "codebooks" / "q8.yaml", root / "data" / "raw" / "zaqa-2024")
+    'data/raw/zaqa-2024/codebooks/q8.yaml'
+    >>> shown_path("/somewhere/else/q8.yaml", "/elsewhere/dataset")
+    'q8.yaml'
+    """
+    if not path:
+        return "none"
+    path = Path(path).resolve()
+    for base, prefix in ((paths.project_root(), ""), (Path(dataset).resolve(), f"{Path(dataset).name}/")):
+        if path.is_relative_to(base):
+            return prefix + path.relative_to(base).as_posix()
+    return path.name
+
+
+def headline(result) -> str:
+    """The page's first note: answers, substantive answers, segments, backend, codebook (a path shown
+    relative to the project or the dataset, never the analyst's own folders)."""
+    answers = result.answers
+    codebook = shown_path(result.codebook.path, result.params.dataset_path) if result.codebook else "none"
+    return (
+        f"{result.params.question}: {len(answers)} answers, {int(answers['substantive'].sum())} substantive, "
+        f"{len(result.segments)} segments; backend {result.params.backend}; codebook: {codebook}"
+    )
+
+
+def show_verdict(result) -> None:
+    """Whether the discovered themes are distinct groups, plainly; and what the page leads with."""
+    structure = result.structure
+    if structure is None:
+        return
+    display(show.note(structure.sentence, "ok" if structure.found else "warning"))
+    if structure.found:
+        return
+    if result.codebook is not None:
+        display(show.note("The discovered themes are therefore not findings: this page leads with the coding "
+                          "against the question's codebook, and lists the discovered themes after it for the "
+                          "record.", "warning"))
+    else:
+        question = result.params.question
+        display(show.note(
+            f"The discovered themes are therefore not findings, and {question} has no codebook to code its answers "
+            "with. To report on these answers, write a codebook (codes with a definition and indicator words, as "
+            "in the dataset's codebooks/ folder): python -m zqf_analysis draft-codebook --input answers.csv "
+            f"--question {question} --output codebooks/{question.lower()}.yaml drafts one from these clusters "
+            "for a person to define, check and correct.", "warning"))
+
+
+def leads_with_codes(result) -> bool:
+    """True when the coded themes come first: no structure in the discovered ones, and a codebook."""
+    return result.codebook is not None and result.structure is not None and not result.structure.found
+
+
+def cluster_quote_tables(result, typical: int = 3, unsure: int = 2) -> list[HTML]:
+    """Per discovered theme: its size, its terms and a sample of its quotes (cleaned text)."""
+    tables = []
+    for cluster in result.clusters.itertuples():
+        own = result.segments[result.segments["cluster"] == cluster.cluster]
+        sample = quote_sample(own, typical, unsure)[["response_id", "segment", "shown as", "codes"]]
+        caption = (
+            f"{cluster.cluster_label}: {cluster.segments} segments from {cluster.responses} answers; terms: "
+            f"{cluster.top_terms or '(none)'}; {len(sample)} of its quotes shown"
+        )
+        tables.append(show.table(sample, caption=caption))
+    return tables
+
+
+def code_quote_tables(result, typical: int = 3, unsure: int = 2) -> list[HTML]:
+    """Per code with answers: how many, and a sample of them (sure first, then the least sure)."""
+    if result.codes is None:
+        return []
+    substantive = result.responses[result.responses["substantive"]]
+    tables = []
+    for code in result.codes.itertuples():
+        if not code.responses:
+            continue
+        sample = code_sample(substantive, code.code, typical, unsure)
+        sample = sample[["response_id", "clean_text", "primary_code", "evidence", "shown as"]]
+        caption = (
+            f"{code.label} ({code.code}): {code.responses} answers, {code.primary} as their first point; "
+            f"{len(sample)} shown"
+        )
+        tables.append(show.table(sample, caption=caption))
+    return tables
+
+
+def all_quotes(result, limit: int = FULL_PAGE_QUOTES) -> HTML:
+    """Every segment under its theme in a collapsed block, for the full page (the reviewer page leaves
+    the cell out): at most ``limit`` rows, the rest in ``tables.xlsx``."""
+    frame = quotes_sheet_frame(result)
+    more = f" (the first {limit} of {len(frame)}; all in tables.xlsx)" if len(frame) > limit else ""
+    body = show.table(frame.head(limit)).data
+    summary = show.escape(f"All {len(frame)} quotes under their themes{more}")
+    return HTML(f"<details><summary>{summary}</summary>{body}</details>")
+
+
+def quotes_sheet_frame(result) -> pd.DataFrame:
+    """Every segment with its theme, codes and scores: the ``<Q> quotes`` sheet of ``tables.xlsx``."""
+    columns = ["cluster", "cluster_label", "response_id", "segment_number", "segment", "codes", "similarity", "margin"]
+    frame = result.segments[[c for c in columns if c in result.segments]].copy()
+    for column in ("similarity", "margin"):
+        if column in frame:
+            frame[column] = frame[column].round(3)
+    return frame.sort_values(["cluster", "response_id", "segment_number"], kind="stable").reset_index(drop=True)
+
+
+def theme_sheets(result) -> list:
+    """The sheets ``03_themes`` adds to ``tables.xlsx`` for its question: every quote under its theme
+    and, with a codebook, every answer's coding with its evidence."""
+    from zqf_analysis.report.excel import Sheet
+
+    question = result.params.question
+    sheets = [Sheet(f"{question} quotes", f"{question}: every segment under its discovered theme",
+                    quotes_sheet_frame(result),
+                    notes=("similarity: to the theme's centre (cosine); margin: that minus the similarity to the "
+                           "nearest other theme (small: the clustering was unsure).",))]
+    if result.codes is not None:
+        coding = result.responses[result.responses["substantive"]][
+            ["response_id", "clean_text", "codes", "primary_code", "evidence"]
+        ]
+        sheets.append(Sheet(f"{question} coding", f"{question}: the coding of every answer with its evidence",
+                            coding.reset_index(drop=True)))
+    return sheets
+
+
+def limited(frame: pd.DataFrame, caption: str, limit: int = MAX_ROWS) -> HTML:
+    """A table of at most ``limit`` rows, its caption saying how many there are and where the rest is."""
+    if len(frame) > limit:
+        caption += f" (the first {limit} of {len(frame)}; all in tables.xlsx)"
+    return show.table(frame.head(limit), caption=caption)
+
+
+def codes_source(result) -> str:
+    """Where the codebook's codes come from, as its own file says (``source:``), for the theme chart."""
+    if result.codebook is None or not getattr(result.codebook, "source", ""):
+        return ""
+    return f"The codes come from {result.codebook.source}: compare the chart with it."
