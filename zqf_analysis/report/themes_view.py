@@ -132,22 +132,37 @@ def quotes_sheet_frame(result) -> pd.DataFrame:
     return frame.sort_values(["cluster", "response_id", "segment_number"], kind="stable").reset_index(drop=True)
 
 
-def theme_sheets(result) -> list:
+#: The most rows a themes sheet of ``tables.xlsx`` holds: every quote of a question of 1,500 answers;
+#: beyond it the processed CSV has them all (a styled sheet of 15,000 rows took 5 s to write, and the
+#: workbook is rewritten from every notebook's sheets).
+SHEET_ROWS = 2000
+
+
+def theme_sheets(result, limit: int = SHEET_ROWS) -> list:
     """The sheets ``03_themes`` adds to ``tables.xlsx`` for its question: every quote under its theme
-    and, with a codebook, every answer's coding with its evidence."""
+    and, with a codebook, every answer's coding with its evidence (at most ``limit`` rows each; the
+    processed ``themes_<Q>.csv`` holds every segment with its theme and codes)."""
     from zqf_analysis.report.excel import Sheet
 
     question = result.params.question
+    quotes = quotes_sheet_frame(result)
+    notes = ["similarity: to the theme's centre (cosine); margin: that minus the similarity to the nearest other "
+             "theme (small: the clustering was unsure)."]
+    if len(quotes) > limit:
+        notes.append(f"The first {limit} of {len(quotes)} segments; data/processed/<dataset>/themes_{question}.csv "
+                     "holds them all.")
     sheets = [Sheet(f"{question} quotes", f"{question}: every segment under its discovered theme",
-                    quotes_sheet_frame(result),
-                    notes=("similarity: to the theme's centre (cosine); margin: that minus the similarity to the "
-                           "nearest other theme (small: the clustering was unsure).",))]
+                    quotes.head(limit), notes=tuple(notes))]
     if result.codes is not None:
         coding = result.responses[result.responses["substantive"]][
             ["response_id", "clean_text", "codes", "primary_code", "evidence"]
-        ]
+        ].reset_index(drop=True)
+        notes = ()
+        if len(coding) > limit:
+            notes = (f"The first {limit} of {len(coding)} answers; data/processed/<dataset>/themes_{question}.csv "
+                     "holds every answer's codes.",)
         sheets.append(Sheet(f"{question} coding", f"{question}: the coding of every answer with its evidence",
-                            coding.reset_index(drop=True)))
+                            coding.head(limit), notes=notes))
     return sheets
 
 
@@ -163,3 +178,50 @@ def codes_source(result) -> str:
     if result.codebook is None or not getattr(result.codebook, "source", ""):
         return ""
     return f"The codes come from {result.codebook.source}: compare the chart with it."
+
+
+def show_sections(result) -> None:
+    """The discovered and the coded themes, the one that leads first (:func:`leads_with_codes`)."""
+    parts = (show_coded, show_discovered) if leads_with_codes(result) else (show_discovered, show_coded)
+    for part in parts:
+        part(result)
+
+
+def show_discovered(result) -> None:
+    """The discovered themes: how k was chosen, each theme's size and terms with a sample of its quotes
+    (only when they have structure: else the table alone, for the record), and the map."""
+    from zqf_analysis.themes.stage import map_chart
+
+    found = result.structure is None or result.structure.found
+    display(HTML("<h3>Discovered themes" + ("" if found else " (no structure: for the record)") + "</h3>"))
+    how = "seeded by the codebook" if result.guided else "free k-means"
+    display(show.note(f"k = {result.k} ({how}); stability across 10 seeds (mean pairwise ARI): {result.stability:.2f}"))
+    caption = "Choice of k (silhouette; empty when k was given or set by the codebook)"
+    display(show.table(result.k_table, caption=caption))
+    display(show.table(result.clusters, caption="Discovered themes: size in segments and in answers, top terms"))
+    if found:
+        for table in cluster_quote_tables(result):
+            display(table)
+    display(show.figure(map_chart(result), width=620))
+
+
+def show_coded(result) -> None:
+    """The coded themes: answers per code, the theme chart, a sample of each code's answers and the
+    answers to review (the first :data:`MAX_ROWS`)."""
+    from IPython.display import Image
+
+    if result.codebook is None:
+        display(show.note("No codebook for this question: only discovered themes are shown.", "warning"))
+        return
+    display(HTML(f"<h3>Coded themes · {show.escape(result.codebook.title or result.params.question)}</h3>"))
+    display(show.table(result.codes, caption="Codes: answers mentioning each, answers where it is the primary code, "
+                                             "segments"))
+    chart = next((path for path in result.written if path.suffix == ".png" and path.stem.startswith("themes_")), None)
+    if chart is not None:
+        display(Image(filename=str(chart), width=760))
+    source = codes_source(result)
+    if source:
+        display(show.note(source))
+    for table in code_quote_tables(result):
+        display(table)
+    display(limited(result.review, f"{len(result.review)} answers for review (no indicator matched)"))

@@ -508,7 +508,7 @@ def theme_chart(result: ThemeResult) -> Figure:
         primary = [int(first.get(c, 0)) for c in result.clusters["cluster"]]
         title = f"Discovered themes of {result.params.question}"
     order = list(reversed(range(len(labels))))
-    figure = Figure(figsize=(8, 0.55 * len(labels) + 1.6))
+    figure = Figure(figsize=(8, min(13.0, 0.55 * len(labels) + 1.6)))  # at most 1,950 px at 150 dpi
     axes = figure.subplots()
     positions = np.arange(len(labels))
     axes.barh(positions, [values[i] for i in order], color="#9ecae1", label="answers mentioning the theme")
@@ -554,8 +554,12 @@ def _wrap(text: str, width: int = 40) -> str:
 
 
 def write_outputs(result: ThemeResult) -> list[Path]:
-    """Write themes_<Q>.csv and themes_<Q>_summary.csv to the processed folder and the chart
-    (PNG and SVG) to the reports' figures folder; every table is rendered before any is written."""
+    """Write themes_<Q>.csv and themes_<Q>_summary.csv to the processed folder, the chart (PNG and SVG)
+    to the reports' figures folder and the question's sheets to tables.xlsx (every quote, every answer's
+    coding and, with the learned coder, its review queue); every table is rendered before any is written."""
+    from zqf_analysis.report import excel
+    from zqf_analysis.report.themes_view import theme_sheets
+
     question = result.params.question
     dataset = result.params.dataset_path
     root = result.params.output_root or None
@@ -568,16 +572,15 @@ def write_outputs(result: ThemeResult) -> list[Path]:
         write_csv_atomic(processed / f"themes_{question}_summary.csv", summary),
         *save_figure(figure, figures, f"themes_{question}"),
     ]
+    # every quote and every answer's coding: the reviewer page shows a sample of them
+    sheets = theme_sheets(result)
     if result.learned is not None:
-        from zqf_analysis.report import excel
-
         queue = result.review_queue
         written.append(write_csv_atomic(processed / f"themes_{question}_review.csv", queue))
-        written.append(
-            excel.write_workbook_part(
-                paths.reports_dir(dataset, root) / "tables.xlsx", f"03_themes-{question}", review_sheets(result)
-            )
-        )
+        sheets += review_sheets(result)
+    written.append(
+        excel.write_workbook_part(paths.reports_dir(dataset, root) / "tables.xlsx", f"03_themes-{question}", sheets)
+    )
     return written
 
 

@@ -48,7 +48,10 @@ class Structure:
         )
         if self.found:
             return f"The discovered themes have structure: {numbers}."
-        return f"No structure: the discovered themes are not distinct groups ({'; '.join(self.reasons)}). {numbers}."
+        return (
+            f"No structure: the discovered themes are not distinct groups ({'; '.join(self.reasons)}). "
+            f"The evidence: {numbers}."
+        )
 
 
 def shuffled(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
