@@ -202,26 +202,33 @@ def show_discovered(result) -> None:
     if found:
         for table in cluster_quote_tables(result):
             display(table)
+    if result.codebook is None:  # the theme chart counts the discovered themes
+        show_theme_chart(result)
     display(show.figure(map_chart(result), width=620))
+
+
+def show_theme_chart(result) -> None:
+    """The theme chart as ``run_themes`` saved it to ``figures/``, and where the codes come from."""
+    from IPython.display import Image
+
+    chart = next((p for p in result.written if p.suffix == ".png" and p.stem.startswith("themes_")), None)
+    if chart is not None:
+        display(Image(filename=str(chart), width=760))
+    source = codes_source(result)
+    if source:
+        display(show.note(source))
 
 
 def show_coded(result) -> None:
     """The coded themes: answers per code, the theme chart, a sample of each code's answers and the
     answers to review (the first :data:`MAX_ROWS`)."""
-    from IPython.display import Image
-
     if result.codebook is None:
         display(show.note("No codebook for this question: only discovered themes are shown.", "warning"))
         return
     display(HTML(f"<h3>Coded themes · {show.escape(result.codebook.title or result.params.question)}</h3>"))
     display(show.table(result.codes, caption="Codes: answers mentioning each, answers where it is the primary code, "
                                              "segments"))
-    chart = next((path for path in result.written if path.suffix == ".png" and path.stem.startswith("themes_")), None)
-    if chart is not None:
-        display(Image(filename=str(chart), width=760))
-    source = codes_source(result)
-    if source:
-        display(show.note(source))
+    show_theme_chart(result)
     for table in code_quote_tables(result):
         display(table)
     display(limited(result.review, f"{len(result.review)} answers for review (no indicator matched)"))
