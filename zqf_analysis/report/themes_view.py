@@ -16,7 +16,7 @@ from IPython.display import HTML, display
 
 from zqf_analysis import paths
 from zqf_analysis.report import show
-from zqf_analysis.themes.quotes import FULL_PAGE_QUOTES, code_sample, quote_sample
+from zqf_analysis.themes.quotes import FULL_PAGE_QUOTES, code_sample, quote_sample, quotes_sheet_frame
 
 #: The most rows of a listing (answers left out, answers to review) a reviewer page shows.
 MAX_ROWS = 20
@@ -120,50 +120,6 @@ def all_quotes(result, limit: int = FULL_PAGE_QUOTES) -> HTML:
     body = show.table(frame.head(limit)).data
     summary = show.escape(f"All {len(frame)} quotes under their themes{more}")
     return HTML(f"<details><summary>{summary}</summary>{body}</details>")
-
-
-def quotes_sheet_frame(result) -> pd.DataFrame:
-    """Every segment with its theme, codes and scores: the ``<Q> quotes`` sheet of ``tables.xlsx``."""
-    columns = ["cluster", "cluster_label", "response_id", "segment_number", "segment", "codes", "similarity", "margin"]
-    frame = result.segments[[c for c in columns if c in result.segments]].copy()
-    for column in ("similarity", "margin"):
-        if column in frame:
-            frame[column] = frame[column].round(3)
-    return frame.sort_values(["cluster", "response_id", "segment_number"], kind="stable").reset_index(drop=True)
-
-
-#: The most rows a themes sheet of ``tables.xlsx`` holds: every quote of a question of 1,500 answers;
-#: beyond it the processed CSV has them all (a styled sheet of 15,000 rows took 5 s to write, and the
-#: workbook is rewritten from every notebook's sheets).
-SHEET_ROWS = 2000
-
-
-def theme_sheets(result, limit: int = SHEET_ROWS) -> list:
-    """The sheets ``03_themes`` adds to ``tables.xlsx`` for its question: every quote under its theme
-    and, with a codebook, every answer's coding with its evidence (at most ``limit`` rows each; the
-    processed ``themes_<Q>.csv`` holds every segment with its theme and codes)."""
-    from zqf_analysis.report.excel import Sheet
-
-    question = result.params.question
-    quotes = quotes_sheet_frame(result)
-    notes = ["similarity: to the theme's centre (cosine); margin: that minus the similarity to the nearest other "
-             "theme (small: the clustering was unsure)."]
-    if len(quotes) > limit:
-        notes.append(f"The first {limit} of {len(quotes)} segments; data/processed/<dataset>/themes_{question}.csv "
-                     "holds them all.")
-    sheets = [Sheet(f"{question} quotes", f"{question}: every segment under its discovered theme",
-                    quotes.head(limit), notes=tuple(notes))]
-    if result.codes is not None:
-        coding = result.responses[result.responses["substantive"]][
-            ["response_id", "clean_text", "codes", "primary_code", "evidence"]
-        ].reset_index(drop=True)
-        notes = ()
-        if len(coding) > limit:
-            notes = (f"The first {limit} of {len(coding)} answers; data/processed/<dataset>/themes_{question}.csv "
-                     "holds every answer's codes.",)
-        sheets.append(Sheet(f"{question} coding", f"{question}: the coding of every answer with its evidence",
-                            coding.head(limit), notes=notes))
-    return sheets
 
 
 def limited(frame: pd.DataFrame, caption: str, limit: int = MAX_ROWS) -> HTML:

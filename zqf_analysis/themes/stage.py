@@ -34,7 +34,7 @@ from zqf_analysis.themes.codebook import UNCODED, Codebook, code_answer, find_co
 from zqf_analysis.themes.eligible import check_min_answers
 from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts
 from zqf_analysis.themes.params import check_backend, check_k, check_seed
-from zqf_analysis.themes.quotes import centre_scores
+from zqf_analysis.themes.quotes import centre_scores, theme_sheets
 from zqf_analysis.themes.segment import split_segments
 from zqf_analysis.themes.structure import Structure, assess
 
@@ -558,7 +558,6 @@ def write_outputs(result: ThemeResult) -> list[Path]:
     to the reports' figures folder and the question's sheets to tables.xlsx (every quote, every answer's
     coding and, with the learned coder, its review queue); every table is rendered before any is written."""
     from zqf_analysis.report import excel
-    from zqf_analysis.report.themes_view import theme_sheets
 
     question = result.params.question
     dataset = result.params.dataset_path
