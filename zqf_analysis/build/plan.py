@@ -29,6 +29,7 @@ from zqf_analysis.errors import DataError
 from zqf_analysis.io import write_bytes_atomic, write_text_atomic
 from zqf_analysis.stats.intervals import interval_settings
 from zqf_analysis.stats.params import check_adjust, check_by, check_compare, check_min_base, check_population
+from zqf_analysis.themes.eligible import check_min_answers
 from zqf_analysis.themes.params import FILE_PARAMETERS, check_backend, check_file_parameter, check_k, check_seed
 
 KERNEL = "zqf-analysis"
@@ -62,6 +63,8 @@ class Plan:
     steps: tuple[Step, ...]
     notebooks_dir: Path
     python: str = field(default_factory=lambda: sys.executable)
+    #: open questions given no themes run, with their answer counts and why (see themes.eligible)
+    unthemed: tuple[dict, ...] = ()
 
     @property
     def build_dir(self) -> Path:
@@ -218,6 +221,7 @@ _RULES = {
     "ci_method": _check_ci_method,
     "adjust": check_adjust,
     "min_base": check_min_base,
+    "min_answers": check_min_answers,
 }
 #: Parameters whose rule needs the dataset's questionnaire (group variables, declared filters).
 _DATASET_RULES = {"by": check_by, "population": check_population}
@@ -380,9 +384,8 @@ def plan_build(
             known = sorted({p for nb in targets for p in defaults[nb]} - set(BUILD_PARAMETERS))
             where = f"{scope}.ipynb has only" if scope else "no notebook has it; their parameters are"
             raise DataError(f"unknown parameter {name!r}: {where} {', '.join(known) or 'none'}")
-    # Every open question is themed by default; a closed question's write-ins (Q3_other: usually a handful
-    # of answers) only when named with --questions.
-    open_ids = [q.id for q in questionnaire.open]
+    # Every open question that can carry themes is themed by default; a closed question's write-ins
+    # (Q3_other: usually a handful of answers) only when named with --questions.
     eligible = [q.id for q in questionnaire.free_text]
     for question_id in questions or []:
         if question_id not in eligible:
@@ -393,6 +396,7 @@ def plan_build(
 
     first = NOTEBOOK_NAME.match(notebooks[0].name).group(1)
     first_ids = []
+    unthemed: list[dict] = []
     steps: list[Step] = []
     for position, notebook in enumerate(notebooks):
         declared = notebook_after(notebook)
@@ -412,7 +416,7 @@ def plan_build(
         }
         values = {k: v for k, v in values.items() if k in params}
         if "question" in params and "question" not in given:
-            fan_out = list(questions or open_ids)
+            fan_out, unthemed = _themed_questions(dataset_path, questionnaire, out_root, {**params, **given}, questions)
         else:
             fan_out = [None]
         modules = package_modules(notebook)
@@ -453,7 +457,19 @@ def plan_build(
         processed=paths.processed_dir(dataset_path, out_root),
         steps=tuple(steps),
         notebooks_dir=notebooks_dir,
+        unthemed=tuple(unthemed),
     )
+
+
+def _themed_questions(dataset: Path, questionnaire, out_root: Path, params: dict, named) -> tuple[list, list]:
+    """The open questions a ``question`` notebook runs for: the named ones, else those that can carry
+    themes (enough substantive answers by its ``min_answers``, not a field of links, addresses or names;
+    see :func:`zqf_analysis.themes.eligible.plan_themes`), with the others and why."""
+    from zqf_analysis.themes.eligible import MIN_ANSWERS, check_min_answers, plan_themes
+
+    minimum = check_min_answers(params.get("min_answers", MIN_ANSWERS))
+    build_dir = paths.reports_dir(dataset, out_root) / ".build"
+    return plan_themes(dataset, questionnaire, build_dir, minimum, list(named or []))
 
 
 def _check_jobs(steps: list[Step]) -> None:
@@ -518,6 +534,7 @@ def write_plan(plan: Plan) -> Path:
         "steps": [
             {"step": s.id, "notebook": str(s.notebook), "parameters": s.parameters} for s in plan.steps
         ],
+        "unthemed": list(plan.unthemed),
     }
     write_bytes_atomic(build / "plan.json", _json_bytes(index))
     makefile = build / "report.mk"
@@ -695,6 +712,9 @@ def run_step(
     notebook and pages stay in place, the message names the notebook, the cell and the error, and the
     job's later runs are not started.
     """
+    from zqf_analysis.report.excel import DEFER_VARIABLE
+
+    os.environ.setdefault(DEFER_VARIABLE, "1")  # the kernels store their tables.xlsx parts; the index writes it
     from zqf_analysis.report import pages
 
     pages.avoid_slow_imports()

@@ -400,10 +400,25 @@ def index_html(context: Mapping) -> str:
     return environment.get_template("index.html.j2").render(**context)
 
 
+def _assemble_workbook(workbook: Path) -> None:
+    """Write tables.xlsx from the parts the build's runs stored (see :data:`report.excel.DEFER_VARIABLE`),
+    when a part is newer than the workbook; the check needs no pandas, the writing does."""
+    parts = list((workbook.parent / ".tables").glob("*.json"))  # report.excel.PARTS_FOLDER
+    if not parts:
+        return
+    if workbook.is_file() and all(p.stat().st_mtime_ns <= workbook.stat().st_mtime_ns for p in parts):
+        return
+    from zqf_analysis.report.excel import assemble_workbook
+
+    assemble_workbook(workbook)
+
+
 def write_index(plan_file: str | Path) -> Path:
     """Write ``reports/<dataset>/index.html`` from the build plan; returns its path."""
     plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
     from zqf_analysis.report.answers_page import write_answers_page
+
+    _assemble_workbook(Path(plan["reports"]) / "tables.xlsx")
 
     for entry in plan.get("unthemed", []):
         write_answers_page(Path(plan["reports"]), Path(plan["processed"]), entry)

@@ -137,9 +137,67 @@ def dataset_profile(dataset: str | Path, cache: Path | None = None, stamp: str =
 
     data = load_dataset(dataset)
     questions = open_question_profile(data.questionnaire, data.open_responses)
+    coded = codebook_questions(Path(dataset))
+    for row in questions:
+        row["codebook"] = row["question"] in coded
     if cache is not None and stamp:
         from zqf_analysis.io import write_text_atomic
 
         cache.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(cache, json.dumps({"stamp": stamp, "questions": questions}, indent=1) + "\n")
     return questions
+
+
+def codebook_questions(dataset: Path) -> set[str]:
+    """The questions the dataset's ``codebooks/*.yaml`` name (their ``question:``), read with the YAML
+    parser alone (the coder's module imports pandas, which a no-op build must not pay for)."""
+    from zqf_analysis.data.questionnaire import safe_load_yaml
+
+    found = set()
+    for path in sorted((dataset / "codebooks").glob("*.yaml")) if (dataset / "codebooks").is_dir() else []:
+        try:
+            document = safe_load_yaml(path.read_text(encoding="utf-8"))
+        except Exception:  # noqa: BLE001 - a broken codebook is reported by the themes run that reads it
+            continue
+        if isinstance(document, dict) and document.get("question") is not None:
+            found.add(str(document["question"]))
+    return found
+
+
+def listing_stamp(dataset: Path) -> str:
+    """A cheap stamp of a dataset folder: the SHA-256 of its files' relative paths, sizes and
+    modification times (no file is read), so the cached profile is reused while nothing changed."""
+    import hashlib
+
+    from zqf_analysis.report.provenance import dataset_files
+
+    listing = [
+        (p.relative_to(dataset).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in dataset_files(dataset)
+    ]
+    return hashlib.sha256(json.dumps(listing).encode("utf-8")).hexdigest()
+
+
+def plan_themes(
+    dataset: Path, questionnaire, build_dir: Path, min_answers: int = MIN_ANSWERS, named: list[str] | None = None
+) -> tuple[list[str], list[dict]]:
+    """The open questions that get a themes run, and the others with why not (for the index).
+
+    ``named`` (the build's ``--questions``) are run as named. Otherwise a question is run when
+    :func:`themes_decision` finds nothing against it, or when the dataset has a codebook for it (a
+    person wrote its codes: the coding is read whatever the number of answers, and the page says
+    whether the discovered themes mean anything). The profile of the answers is cached in
+    ``build_dir/open_questions.json`` by :func:`listing_stamp`."""
+    if named:
+        return list(named), []
+    if not questionnaire.open:
+        return [], []
+    profile = dataset_profile(dataset, build_dir / "open_questions.json", listing_stamp(dataset))
+    themed, unthemed = [], []
+    for row in profile:
+        reason = themes_decision(row, min_answers)
+        coded = reason.startswith(f"{row['substantive']} substantive") and row.get("codebook")
+        if not reason or coded:
+            themed.append(row["question"])
+        else:
+            unthemed.append({**row, "reason": reason})
+    return themed, unthemed

@@ -98,7 +98,7 @@ def assess(
         sample = vectors[sample_rows]
         for _ in range(SHUFFLES):
             copy = shuffled(sample, rng)
-            baseline.append(_silhouette(copy, cluster_vectors(copy, k, seed), seed))
+            baseline.append(_silhouette(copy, cluster_vectors(copy, k, seed, n_init=3), seed))
     baseline = [b for b in baseline if b == b]
     mean = float(np.mean(baseline)) if baseline else float("nan")
     highest = float(np.max(baseline)) if baseline else float("nan")
