@@ -72,3 +72,43 @@ def test_sixty_options_make_one_chart_under_2000_px_and_no_pie(report):
 def test_no_reviewer_page_is_over_2_mb(report):
     sizes = {p.name: p.stat().st_size for p in report.glob("*.html")}
     assert sizes and max(sizes.values()) < 2_000_000, sizes
+
+
+def page_tables_all(html: str) -> list[list[str]]:
+    from page_reading import all_tables
+
+    return [row for table in all_tables(html) for row in table]
+
+
+def test_themes_only_where_the_answers_can_carry_them(report):
+    runs = sorted(p.stem for p in (report / "executed").glob("*.ipynb"))
+    assert runs == ["01_clean", "02_describe", "03_themes-Q8", "04_groups"]  # Q8: 500 answers
+    index = read(report / "index.html")
+    text = page_text(index)
+    assert "Open questions without themes" in text
+    rows = {row[0].split()[0]: row for row in page_tables_all(index) if row and row[0][:1] == "Q"}
+    assert rows["Q2"][3] == "a field of links (URLs), detected from the answers"
+    # Q4 and Q6 have exactly 3 and 9 answers (the generator's sparse questions), a few not substantive
+    for question, answers in (("Q4", 3), ("Q6", 9)):
+        substantive = int(rows[question][2])
+        assert rows[question][1] == str(answers) and substantive <= answers
+        assert rows[question][3] == f"{substantive} substantive answers, fewer than min_answers = 20"
+    for question in ("Q2", "Q4", "Q6"):
+        assert f'href="answers/{question}.html"' in index
+        page = page_text(read(report / "answers" / f"{question}.html"))
+        assert f"{rows[question][1]} answers ({rows[question][2]} substantive), no themes: " in page
+        assert page.count(" answers ") >= 1
+
+
+def test_the_themes_page_of_500_answers_shows_a_sample_of_quotes(report):
+    html = read(report / "03_themes-Q8.html")
+    text = page_text(html)
+    assert "Q8: 500 answers, " in text
+    quote_tables = {c: rows for c, rows in page_tables(html).items() if c.startswith("C") and "quotes shown" in c}
+    if "The discovered themes have structure" in text:
+        assert quote_tables and all(2 <= len(rows) - 1 <= 5 for rows in quote_tables.values())
+    else:
+        assert not quote_tables and "write a codebook" in text
+    full = read(report / "full" / "03_themes-Q8.html")
+    assert "<details><summary>All " in full and "<details><summary>All " not in html
+    assert len(html.encode("utf-8")) < 2_000_000
