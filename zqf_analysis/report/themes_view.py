@@ -115,8 +115,9 @@ def code_quote_tables(result, typical: int = 3, unsure: int = 2) -> list[HTML]:
 def all_quotes(result, limit: int = FULL_PAGE_QUOTES) -> HTML:
     """Every segment under its theme in a collapsed block, for the full page (the reviewer page leaves
     the cell out): at most ``limit`` rows, the rest in ``tables.xlsx``."""
-    frame = quotes_sheet_frame(result)
-    more = f" (the first {limit} of {len(frame)}; all in tables.xlsx)" if len(frame) > limit else ""
+    frame = quotes_sheet_frame(result)[["cluster", "cluster_label", "response_id", "segment_number", "segment"]]
+    where = f"data/processed/{result.params.dataset_path.name}/themes_{result.params.question}.csv"
+    more = f" (the first {limit} of {len(frame)}; all of them in {where})" if len(frame) > limit else ""
     body = show.table(frame.head(limit)).data
     summary = show.escape(f"All {len(frame)} quotes under their themes{more}")
     return HTML(f"<details><summary>{summary}</summary>{body}</details>")

@@ -12,8 +12,9 @@ from zqf_analysis.data.text import answer_key
 
 #: Quotes shown per theme on a reviewer page: the most typical, then the least sure.
 TYPICAL, UNSURE = 3, 2
-#: The most quotes the full page lists in its collapsed block (the workbook has them all).
-FULL_PAGE_QUOTES = 5000
+#: The most quotes the full page lists in its collapsed block (tables.xlsx and the processed CSV have
+#: more): rendering 5,000 rows of eight columns took nbconvert 4 to 5 s a page at 10,000 answers.
+FULL_PAGE_QUOTES = 2000
 
 
 def centre_scores(vectors: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
