@@ -68,19 +68,22 @@ def repeated_submissions(answers: pd.DataFrame, submitter: Mapping[str, str] | N
     >>> repeated_submissions(answers, {"1": "A", "2": "A", "3": "A", "4": "B"}).tolist()
     ['', '', '', '']
     """
-    keys = answers["clean_text"].map(answer_key)
-    long_enough = keys.str.split().str.len().fillna(0) >= REPEAT_MIN_WORDS
-    ids = answers["response_id"].astype(str)
     repeated = pd.Series("", index=answers.index, dtype=object)
-    seen: dict[tuple, str] = {}
-    for index in answers.index[long_enough.to_numpy()]:
-        who = submitter.get(ids[index], "") if submitter is not None else ""
-        if submitter is not None and not who:
-            continue
-        key = (answers.at[index, "question_id"], keys[index], who)
-        if key in seen and seen[key] != ids[index]:
-            repeated[index] = seen[key]
-        seen.setdefault(key, ids[index])
+    # only long answers can be flagged: their words are counted first, and only they get a key
+    long_enough = answers["clean_text"].astype(str).str.count(r"\S+") >= REPEAT_MIN_WORDS
+    candidates = answers[long_enough.to_numpy()]
+    if candidates.empty:
+        return repeated
+    ids = candidates["response_id"].astype(str)
+    keys = candidates["clean_text"].map(answer_key)
+    keep = keys.str.split().str.len() >= REPEAT_MIN_WORDS
+    who = ids.map(lambda r: submitter.get(r, "")) if submitter is not None else pd.Series("", index=ids.index)
+    if submitter is not None:
+        keep &= who != ""
+    frame = pd.DataFrame({"question_id": candidates["question_id"], "key": keys, "who": who, "id": ids})[keep]
+    first = frame.groupby(["question_id", "key", "who"], sort=False)["id"].transform("first")
+    flagged = first != frame["id"]
+    repeated.loc[frame.index[flagged.to_numpy()]] = first[flagged].to_numpy()
     return repeated
 
 
