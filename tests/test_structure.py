@@ -47,3 +47,18 @@ def test_the_structureless_copy_keeps_the_spread():
     assert copy.shape == vectors.shape and np.allclose(np.linalg.norm(copy, axis=1), 1)
     # the first direction still carries most of the variance
     assert np.argmax(copy.var(axis=0)) == 0
+
+
+def test_a_partition_that_changes_with_the_seed_is_shown_with_a_caution():
+    from zqf_analysis.themes.structure import Structure
+
+    common = {"k": 8, "points": 900, "silhouette": 0.25, "baseline_mean": 0.07, "baseline_max": 0.07}
+    shaky = Structure(found=True, stability=0.48, **common)
+    assert shaky.unstable and "another seed would group the answers somewhat differently" in shaky.sentence
+    steady = Structure(found=True, stability=0.9, **common)
+    assert not steady.unstable and steady.sentence.startswith("The discovered themes have structure: ")
+    rng = np.random.default_rng(4)
+    vectors = _unit(rng.normal(0, 1, (200, 12)))
+    labels = cluster_vectors(vectors, 4, 0)
+    verdict = assess(vectors, labels, 4, 0.2)  # a stability of 0.2: the seed's doing
+    assert "the clusters change with the seed (stability below 0.3)" in verdict.reasons

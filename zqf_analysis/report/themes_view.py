@@ -57,7 +57,8 @@ def show_verdict(result) -> None:
     structure = result.structure
     if structure is None:
         return
-    display(show.note(structure.sentence, "ok" if structure.found else "warning"))
+    steady = structure.found and not structure.unstable
+    display(show.note(structure.sentence, "ok" if steady else "warning"))
     if structure.found:
         return
     if result.codebook is not None:
