@@ -70,13 +70,16 @@ def code_sample(responses: pd.DataFrame, code: str, typical: int = TYPICAL, unsu
 
 
 def quotes_sheet_frame(result) -> pd.DataFrame:
-    """Every segment with its theme, codes and scores: the ``<Q> quotes`` sheet of ``tables.xlsx``."""
-    columns = ["cluster", "cluster_label", "response_id", "segment_number", "segment", "codes", "similarity", "margin"]
-    frame = result.segments[[c for c in columns if c in result.segments]].copy()
+    """Every segment with its theme (and codes, with a codebook) and its scores: the ``<Q> quotes``
+    sheet of ``tables.xlsx``, theme by theme."""
+    frame = result.segments.sort_values(["cluster", "response_id", "segment_number"], kind="stable")
+    columns = ["cluster", "cluster_label", "response_id", "segment_number", "segment"]
+    columns += ["codes"] if result.codebook is not None else []
+    frame = frame[columns + [c for c in ("similarity", "margin") if c in frame]].copy()
     for column in ("similarity", "margin"):
         if column in frame:
             frame[column] = frame[column].round(3)
-    return frame.sort_values(["cluster", "response_id", "segment_number"], kind="stable").reset_index(drop=True)
+    return frame.reset_index(drop=True)
 
 
 #: The most rows a themes sheet of ``tables.xlsx`` holds: every quote of a question of 1,500 answers;
