@@ -14,6 +14,7 @@ from zqf_analysis.themes.eligible import (
     field_kind,
     open_question_profile,
     themes_decision,
+    write_profile,
 )
 
 
@@ -73,7 +74,8 @@ def test_the_profile_is_cached_by_the_dataset_stamp(tmp_path, monkeypatch):
     folder = write_survey(SurveyShape(respondents=40, questions=5, open=2, url=True), 2, tmp_path / "d")
     cache = tmp_path / "cache.json"
     first = dataset_profile(folder, cache, "stamp-1")
-    assert [row["kind"] for row in first] == ["url", ""]
+    assert [row["kind"] for row in first] == ["url", ""] and not cache.exists()  # reading writes nothing
+    write_profile(cache, "stamp-1", first)
     import zqf_analysis.data.load as load
 
     loads = []

@@ -65,6 +65,8 @@ class Plan:
     python: str = field(default_factory=lambda: sys.executable)
     #: open questions given no themes run, with their answer counts and why (see themes.eligible)
     unthemed: tuple[dict, ...] = ()
+    #: the open questions' profile to cache (see themes.eligible.write_profile), or None
+    open_questions: dict | None = None
 
     @property
     def build_dir(self) -> Path:
@@ -397,6 +399,7 @@ def plan_build(
     first = NOTEBOOK_NAME.match(notebooks[0].name).group(1)
     first_ids = []
     unthemed: list[dict] = []
+    profile = None
     steps: list[Step] = []
     for position, notebook in enumerate(notebooks):
         declared = notebook_after(notebook)
@@ -416,7 +419,9 @@ def plan_build(
         }
         values = {k: v for k, v in values.items() if k in params}
         if "question" in params and "question" not in given:
-            fan_out, unthemed = _themed_questions(dataset_path, questionnaire, out_root, {**params, **given}, questions)
+            fan_out, unthemed, profile = _themed_questions(
+                dataset_path, questionnaire, out_root, {**params, **given}, questions
+            )
         else:
             fan_out = [None]
         modules = package_modules(notebook)
@@ -458,10 +463,11 @@ def plan_build(
         steps=tuple(steps),
         notebooks_dir=notebooks_dir,
         unthemed=tuple(unthemed),
+        open_questions=profile,
     )
 
 
-def _themed_questions(dataset: Path, questionnaire, out_root: Path, params: dict, named) -> tuple[list, list]:
+def _themed_questions(dataset: Path, questionnaire, out_root: Path, params: dict, named) -> tuple:
     """The open questions a ``question`` notebook runs for: the named ones, else those that can carry
     themes (enough substantive answers by its ``min_answers``, not a field of links, addresses or names;
     see :func:`zqf_analysis.themes.eligible.plan_themes`), with the others and why."""
@@ -537,6 +543,10 @@ def write_plan(plan: Plan) -> Path:
         "unthemed": list(plan.unthemed),
     }
     write_bytes_atomic(build / "plan.json", _json_bytes(index))
+    if plan.open_questions:
+        from zqf_analysis.themes.eligible import write_profile
+
+        write_profile(build / "open_questions.json", plan.open_questions["stamp"], plan.open_questions["questions"])
     makefile = build / "report.mk"
     write_bytes_atomic(makefile, makefile_text(plan).encode("utf-8"))
     return makefile

@@ -119,13 +119,15 @@ def themes_decision(profile: dict, min_answers: int = MIN_ANSWERS) -> str:
         what = {"url": "links (URLs)", "e-mail": "e-mail addresses", "name": "names"}[profile["kind"]]
         return f"a field of {what}, detected from the answers"
     if profile["substantive"] < min_answers:
-        return f"{profile['substantive']} substantive answers, fewer than min_answers = {min_answers}"
+        plural = "" if profile["substantive"] == 1 else "s"
+        return f"{profile['substantive']} substantive answer{plural}, fewer than min_answers = {min_answers}"
     return ""
 
 
 def dataset_profile(dataset: str | Path, cache: Path | None = None, stamp: str = "") -> list[dict]:
-    """:func:`open_question_profile` of a dataset folder, read from ``cache`` when it was written for
-    the same ``stamp`` (the dataset's raw files), else computed (the dataset is loaded once) and cached."""
+    """:func:`open_question_profile` of a dataset folder (and whether it has a codebook for each), read
+    from ``cache`` when that was written for the same ``stamp`` (the dataset's files), else computed:
+    the dataset is loaded once. Nothing is written here (see :func:`write_profile`)."""
     if cache is not None and stamp and cache.is_file():
         try:
             record = json.loads(cache.read_text(encoding="utf-8"))
@@ -140,12 +142,15 @@ def dataset_profile(dataset: str | Path, cache: Path | None = None, stamp: str =
     coded = codebook_questions(Path(dataset))
     for row in questions:
         row["codebook"] = row["question"] in coded
-    if cache is not None and stamp:
-        from zqf_analysis.io import write_text_atomic
-
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(cache, json.dumps({"stamp": stamp, "questions": questions}, indent=1) + "\n")
     return questions
+
+
+def write_profile(cache: Path, stamp: str, questions: list[dict]) -> Path:
+    """Cache a dataset's profile for :func:`dataset_profile` (unchanged bytes: the file is left alone).
+    The build calls it only once its plan has passed every check, so a refused plan writes nothing."""
+    from zqf_analysis.io import write_text_atomic
+
+    return write_text_atomic(cache, json.dumps({"stamp": stamp, "questions": questions}, indent=1) + "\n")
 
 
 def codebook_questions(dataset: Path) -> set[str]:
@@ -179,19 +184,21 @@ def listing_stamp(dataset: Path) -> str:
 
 def plan_themes(
     dataset: Path, questionnaire, build_dir: Path, min_answers: int = MIN_ANSWERS, named: list[str] | None = None
-) -> tuple[list[str], list[dict]]:
-    """The open questions that get a themes run, and the others with why not (for the index).
+) -> tuple[list[str], list[dict], dict | None]:
+    """The open questions that get a themes run, the others with why not (for the index), and the
+    profile to cache (``{"stamp", "questions"}``, for :func:`write_profile` once the plan is checked).
 
     ``named`` (the build's ``--questions``) are run as named. Otherwise a question is run when
     :func:`themes_decision` finds nothing against it, or when the dataset has a codebook for it (a
     person wrote its codes: the coding is read whatever the number of answers, and the page says
-    whether the discovered themes mean anything). The profile of the answers is cached in
-    ``build_dir/open_questions.json`` by :func:`listing_stamp`."""
+    whether the discovered themes mean anything). The profile is read from
+    ``build_dir/open_questions.json`` while :func:`listing_stamp` is unchanged."""
     if named:
-        return list(named), []
+        return list(named), [], None
     if not questionnaire.open:
-        return [], []
-    profile = dataset_profile(dataset, build_dir / "open_questions.json", listing_stamp(dataset))
+        return [], [], None
+    stamp = listing_stamp(dataset)
+    profile = dataset_profile(dataset, build_dir / "open_questions.json", stamp)
     themed, unthemed = [], []
     for row in profile:
         reason = themes_decision(row, min_answers)
@@ -200,4 +207,4 @@ def plan_themes(
             themed.append(row["question"])
         else:
             unthemed.append({**row, "reason": reason})
-    return themed, unthemed
+    return themed, unthemed, {"stamp": stamp, "questions": profile}
