@@ -109,6 +109,9 @@ def test_the_themes_page_of_500_answers_shows_a_sample_of_quotes(report):
         assert quote_tables and all(2 <= len(rows) - 1 <= 5 for rows in quote_tables.values())
     else:
         assert not quote_tables and "write a codebook" in text
+    # the index reads the verdict too: discovered themes without structure are not tabulated as findings
+    verdict = page_text(read(report / "index.html"))
+    assert ("No structure: the discovered themes are not distinct groups" in verdict) == ("No structure" in text)
     full = read(report / "full" / "03_themes-Q8.html")
     assert "<details><summary>All " in full and "<details><summary>All " not in html
     assert len(html.encode("utf-8")) < 2_000_000

@@ -273,6 +273,13 @@ def index_context(plan: Mapping) -> dict:
     for question in questionnaire.free_text:  # write-ins (Q3_other) too, when their themes were run
         found = theme_findings(_read_csv(processed / f"themes_{question.id}.csv"), question, settings)
         if found:
+            verdict = _read_csv(processed / f"themes_{question.id}_structure.csv")
+            record = verdict.rows[0] if verdict and verdict.rows else {}
+            found["structure"] = record.get("sentence", "")
+            # discovered themes without structure are not findings: only coded themes are tabulated
+            found["no_structure"] = record.get("found") == "False"
+            if found["no_structure"] and found["column"] != "primary_code":
+                found["rows"] = []
             themes.append(found)
     summary = _read_csv(processed / "closed_summary.csv")
     figures_dir = reports / "figures"

@@ -581,6 +581,7 @@ def write_outputs(result: ThemeResult) -> list[Path]:
     written = [
         write_csv_atomic(processed / f"themes_{question}.csv", table),
         write_csv_atomic(processed / f"themes_{question}_summary.csv", summary),
+        write_csv_atomic(processed / f"themes_{question}_structure.csv", structure_table(result)),
         *save_figure(figure, figures, f"themes_{question}"),
     ]
     # every quote and every answer's coding: the reviewer page shows a sample of them
@@ -593,6 +594,30 @@ def write_outputs(result: ThemeResult) -> list[Path]:
         excel.write_workbook_part(paths.reports_dir(dataset, root) / "tables.xlsx", f"03_themes-{question}", sheets)
     )
     return written
+
+
+def structure_table(result: ThemeResult) -> pd.DataFrame:
+    """One row: the structure verdict (``found``, ``unstable``, the silhouettes, ``stability``, ``k``,
+    ``segments``, ``reasons``, ``sentence``), which the index reads to say whether the themes are findings."""
+    verdict = result.structure
+    if verdict is None:
+        return pd.DataFrame(columns=["found"])
+    return pd.DataFrame(
+        [
+            {
+                "found": verdict.found,
+                "unstable": verdict.unstable,
+                "silhouette": round(verdict.silhouette, 4),
+                "baseline_mean": round(verdict.baseline_mean, 4),
+                "baseline_max": round(verdict.baseline_max, 4),
+                "stability": round(verdict.stability, 4),
+                "k": verdict.k,
+                "segments": verdict.points,
+                "reasons": "; ".join(verdict.reasons),
+                "sentence": verdict.sentence,
+            }
+        ]
+    )
 
 
 def review_sheets(result: ThemeResult) -> list:
