@@ -60,9 +60,13 @@ def test_a_finding_never_leads_with_a_small_group():
 
 def test_crosstab_command_writes_the_csv(tmp_path, capsys):
     target = tmp_path / "x.csv"
-    assert main(["crosstab", "--dataset", str(TINY), "--by", "Q2", "--output", str(target), "--adjust", "bh"]) == 0
+    command = ["crosstab", "--dataset", str(TINY), "--by", "Q2", "--output", str(target), "--adjust", "bh"]
+    assert main([*command, "--min-disclosure", "1"]) == 0
     table = pd.read_csv(target)
     assert set(table["group"]) == {"Agree", "Disagree", "Unsure", "no answer"}
+    # by default Unsure (1) and no answer (1) are merged, with Disagree (4) so that the merged group has 3 or more
+    assert main(command) == 0
+    assert list(dict.fromkeys(pd.read_csv(target)["group"])) == ["Agree", "other groups"]
     assert "Q2: " in capsys.readouterr().out
     assert main(["crosstab", "--dataset", str(TINY), "--by", "Q3"]) == 2  # a multi question is no group
     assert main(["crosstab", "--dataset", str(RAW), "--by", "institution_type", "--output", str(target)]) == 2
