@@ -81,7 +81,7 @@ def test_the_build_refuses_a_consent_rule_naming_an_unknown_option(tmp_path):
     shutil.copytree(CONSENT, dataset)
     path = dataset / "questionnaire.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace('refuse: ["No"]', 'refuse: ["Non"]'), encoding="utf-8")
-    with pytest.raises(DataError, match=r"consent: refuse: 'Non' is not an option of permission; options: Yes, you may"):
+    with pytest.raises(DataError, match=r"consent: refuse: 'Non' is not an option of permission; options: Yes, you"):
         build.plan_build(dataset, notebooks_dir=ROOT / "notebooks", output_root=tmp_path)
 
 
@@ -144,8 +144,8 @@ def test_theme_quotes_protects_small_groups_whoever_made_the_groups(data):
 
     codes, labels = group_codes(data.responses, data.questionnaire, data.institution_map, "institution_type")
     assert "company" in labels
-    quotes = theme_quotes(_themes([("11", "Employers cannot verify")]), "C1: recognition", data.responses["response_id"],
-                          codes, labels)
+    themes = _themes([("11", "Employers cannot verify")])
+    quotes = theme_quotes(themes, "C1: recognition", data.responses["response_id"], codes, labels)
     assert quotes == {OTHER_GROUPS: [("11", "Employers cannot verify")]}
 
 

@@ -13,7 +13,9 @@ from zqf_analysis.data.identifiers import redact_identifiers, redact_ids, redact
 from zqf_analysis.data.text import clean_text, cleaning_changes, redact_verbatim
 
 #: The real development data (never committed): beside the repository, or beside a folder of worktrees.
-NIBLSE_PLACES = [base / "shared" / "external" / "niblse-2016-q38" / "answers.csv" for base in (ROOT.parent, ROOT.parents[1])]
+NIBLSE_PLACES = [
+    base / "shared" / "external" / "niblse-2016-q38" / "answers.csv" for base in (ROOT.parent, ROOT.parents[1])
+]
 
 
 @pytest.mark.parametrize(

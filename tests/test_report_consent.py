@@ -64,7 +64,8 @@ def test_the_bases_are_one_lower_per_refuser(report):
     view = next(t for t in tables if t[0][:3] == ["option", "count", "base"] and t[1][0] == "Agree")
     assert [row[:3] for row in view[1:]] == [["Agree", "9", "14"], ["Disagree", "2", "14"], ["Unsure", "3", "14"]]
     workbook = openpyxl.load_workbook(report / "tables.xlsx")
-    rows = [r for r in workbook["offer"].iter_rows(values_only=True) if r and r[0] in ("Badges", "Short courses", "Modules")]
+    options = ("Badges", "Short courses", "Modules")
+    rows = [r for r in workbook["offer"].iter_rows(values_only=True) if r and r[0] in options]
     # offer: row 8 left it blank, so 13 answered (15 before the refusals): Badges 7, Short courses 6, Modules 5
     assert [r[:3] for r in rows] == [("Badges", 7, 13), ("Short courses", 6, 13), ("Modules", 5, 13)]
     index = page_text((report / "index.html").read_text(encoding="utf-8"))
@@ -72,11 +73,14 @@ def test_the_bases_are_one_lower_per_refuser(report):
 
 
 def test_the_index_and_every_page_say_which_consent_rule_was_applied(report):
-    rule = "permission: 'Yes, you may' used; 'Yes, but do not name my organisation' counted with the institution withheld"
+    rule = (
+        "permission: 'Yes, you may' used; 'Yes, but do not name my organisation' counted with the institution "
+        "withheld; 'No' and no answer left out"
+    )
     for page in sorted(report.rglob("*.html")):
         assert rule in page_text(page.read_text(encoding="utf-8")), page.name
     index = page_text((report / "index.html").read_text(encoding="utf-8"))
-    assert "2 of 16 submissions left out of every table, chart, quote, theme and count (1 refused; 1 gave no answer" in index
+    assert "2 of 16 submissions left out of every table, chart, quote, theme and count (1 refused; 1 gave no" in index
     assert "data/processed/consent-export/consent_excluded.csv (ids only)" in index
     assert "1 asked for anonymity" in index
     assert "never shown on its own" in index and "(by institution_type: company (1), professional_body (2))" in index

@@ -198,10 +198,14 @@ class ConsentSummary:
     anonymous: int = 0
     refused: int = 0
     no_answer: int = 0
-    excluded: tuple[tuple[str, str], ...] = ()
-    anonymous_ids: frozenset[str] = field(default_factory=frozenset)
+    excluded: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    anonymous_ids: frozenset[str] = field(default_factory=frozenset, repr=False)
     withheld_institutions: int = 0
     published_counts: tuple[tuple[str, int | None], ...] = ()
+    # The respondents whose institution is withheld and every way it is written: what
+    # :func:`withhold_in_answers` replaces in their answers (never shown, not even in a repr).
+    withheld_ids: frozenset[str] = field(default_factory=frozenset, repr=False)
+    spellings: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def left_out(self) -> int:
@@ -330,7 +334,7 @@ def apply_consent(responses, questionnaire, institution_map, separator: str = ";
         anonymous_ids=frozenset(kept["response_id"].astype(str).to_numpy()[anonymous]),
     )
     kept, institution_map, withheld = _withhold_institutions(kept, questionnaire, institution_map, anonymous)
-    return kept, institution_map, ConsentSummary(rule, True, withheld_institutions=withheld, **summary)
+    return kept, institution_map, ConsentSummary(rule, True, **summary, **withheld)
 
 
 def _drop_unused_categories(frame):
@@ -350,52 +354,58 @@ def _withhold_institutions(responses, questionnaire, institution_map, anonymous)
     """Replace the institution of every respondent of an institution someone asked to keep anonymous
     (an institution is its canonical name in the mapping, else its name with spacing and case
     ignored), and its name in their free text; returns the responses, the mapping and how many
-    institutions are withheld."""
+    institutions are withheld. Worked out on the distinct names (the column is a categorical), so a
+    million rows cost a few array operations. The free text is masked later, in the tabulated
+    answers (:func:`withhold_in_answers`), so that every kind of answer is (write-ins too)."""
+    import numpy as np
     import pandas as pd
 
     question = questionnaire.institution
+    nothing = {"withheld_institutions": 0}
     if question is None:
-        return responses, institution_map, 0
-    names = responses[question.id].astype(object).where(responses[question.id].notna(), "").astype(str).str.strip()
+        return responses, institution_map, nothing
+    column = responses[question.id]
+    column = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype(str).astype("category")
+    names = [str(c).strip() for c in column.cat.categories]
+    codes = column.cat.codes.to_numpy().astype(np.int64)
     canonical, types = {}, {}
     if institution_map is not None and len(institution_map):
         for record in institution_map.itertuples(index=False):
             printed = str(record.institution).strip()
             canonical[printed] = str(record.canonical_name).strip() or printed
             types[printed] = str(record.institution_type).strip()
-    institution_of = names.map(lambda n: _key(canonical.get(n, n)) if n else "")
-    hidden = {k for k in institution_of[anonymous] if k}
-    withheld = institution_of.isin(hidden).to_numpy() & names.ne("").to_numpy()
-    if not withheld.any():
-        return responses, _named_rows(institution_map, set(names)), 0
-    typed = names.map(lambda n: types.get(n, "unmapped"))
-    pseudo = typed.map(lambda t: f"{ANONYMISED} ({t})")
-    spellings = _spellings(hidden, names, canonical, institution_map)
+    keys = [_key(canonical.get(n, n)) if n else "" for n in names]
+    asked = np.unique(codes[anonymous & (codes >= 0)])
+    hidden = {keys[c] for c in asked if keys[c]}
+    if not hidden:
+        return responses, _named_rows(institution_map, set(names)), nothing
+    is_hidden = np.array([k in hidden for k in keys] + [False])
+    withheld = is_hidden[codes]  # code -1 (no cell) picks the last entry: not withheld
+    shown = [f"{ANONYMISED} ({types.get(n, 'unmapped')})" if is_hidden[c] else n for c, n in enumerate(names)]
+    categories = sorted(set(shown))
+    lookup = np.array([categories.index(n) for n in shown] + [-1], dtype=np.int64)
     responses = responses.copy()
-    for open_question in questionnaire.open:
-        text = responses[open_question.id]
-        changed = text[withheld].map(lambda t: _mask_institution(str(t), spellings))
-        if (changed != text[withheld]).any():
-            values = text.astype(object).to_numpy(copy=True)
-            values[withheld] = changed.to_numpy()
-            responses[open_question.id] = pd.array(values, dtype=text.dtype)
-    cells = names.where(~withheld, pseudo)
-    responses[question.id] = cells.astype("category")
-    mapping = _named_rows(institution_map, set(cells[~withheld]))
+    responses[question.id] = pd.Categorical.from_codes(lookup[codes], categories=categories)
+    withheld_ids = frozenset(responses["response_id"].astype(str).to_numpy()[withheld])
+    spellings = tuple(_spellings(hidden, names, canonical, institution_map))
+    mapping = _named_rows(institution_map, {n for c, n in enumerate(names) if not is_hidden[c]})
     if mapping is not None:
-        rows = []
-        for kind in sorted(set(typed[withheld])):
-            count = len({k for k, t in zip(institution_of[withheld], typed[withheld], strict=True) if t == kind})
-            rows.append(
-                {
-                    "institution": f"{ANONYMISED} ({kind})",
-                    "canonical_name": f"{ANONYMISED} ({count} institution{'s' if count != 1 else ''})",
-                    "institution_type": kind,
-                    "note": "institution withheld: a respondent asked for anonymity (consent rule)",
-                }
-            )
+        by_type: dict[str, set[str]] = {}
+        for c, name in enumerate(names):
+            if is_hidden[c]:
+                by_type.setdefault(types.get(name, "unmapped"), set()).add(keys[c])
+        rows = [
+            {
+                "institution": f"{ANONYMISED} ({kind})",
+                "canonical_name": f"{ANONYMISED} ({len(found)} institution{'s' if len(found) != 1 else ''})",
+                "institution_type": kind,
+                "note": "institution withheld: a respondent asked for anonymity (consent rule)",
+            }
+            for kind, found in sorted(by_type.items())
+        ]
         mapping = pd.concat([mapping, pd.DataFrame(rows, columns=mapping.columns)], ignore_index=True)
-    return responses, mapping, len(hidden)
+    found = {"withheld_institutions": len(hidden), "withheld_ids": withheld_ids, "spellings": spellings}
+    return responses, mapping, found
 
 
 def _named_rows(institution_map, names: set[str]):
@@ -425,7 +435,21 @@ def _spellings(hidden: set[str], names, canonical: dict, institution_map) -> lis
     return sorted((f for f in found if len(f) >= 2), key=len, reverse=True)
 
 
-def _mask_institution(text: str, spellings: list[str]) -> str:
+def withhold_in_answers(open_responses, summary: ConsentSummary | None):
+    """The answers table (``question_id, response_id, text``) with a withheld institution's name
+    replaced by ``[institution]`` in the answers of its respondents; unchanged without one."""
+    if summary is None or not summary.withheld_ids:
+        return open_responses
+    own = open_responses["response_id"].astype(str).isin(summary.withheld_ids)
+    if not own.any():
+        return open_responses
+    masked = open_responses.copy()
+    masked["text"] = masked["text"].astype(object)
+    masked.loc[own, "text"] = [_mask_institution(str(t), summary.spellings) for t in masked.loc[own, "text"]]
+    return masked
+
+
+def _mask_institution(text: str, spellings) -> str:
     """``text`` with every spelling of the institution (any case, any spacing) replaced by
     ``[institution]``.
 

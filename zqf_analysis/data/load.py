@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from zqf_analysis.data.consent import ConsentSummary, apply_consent, published_summary
+from zqf_analysis.data.consent import ConsentSummary, apply_consent, published_summary, withhold_in_answers
 from zqf_analysis.data.export import read_export_details, repeated_write_ins, tabulate_export
 from zqf_analysis.data.files import read_text_table
 from zqf_analysis.data.groups import PopulationSummary, apply_population, choose_population
@@ -123,7 +123,7 @@ def load_dataset(path: str | Path, separator: str | None = None, population: str
         path=path,
         questionnaire=questionnaire,
         counts=tables["counts"],
-        open_responses=tables["open_responses"],
+        open_responses=withhold_in_answers(tables["open_responses"], consent),
         institutions=tables["institutions"],
         respondents=len(responses),
         kind="export",
