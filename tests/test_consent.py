@@ -216,3 +216,32 @@ def test_an_institution_spelled_two_ways_is_withheld_under_both(tmp_path):
     texts = dict(zip(data.open_responses["response_id"], data.open_responses["text"], strict=True))
     assert texts == {"1": "[institution] lacks funds", "2": "[institution] is fine", "3": "x"}
     assert set(pd.DataFrame(data.institution_map)["institution"]) == {"Other College", "anonymised (university)"}
+
+
+def test_write_ins_follow_the_rule_like_any_answer(tmp_path):
+    """A write-in under Other is an answer too: three refusers typing the same one leave it in no table and
+    no note of how the export was read, and an anonymous respondent's write-in does not name the institution."""
+    folder = tmp_path / "write-ins"
+    folder.mkdir()
+    (folder / "questionnaire.yaml").write_text(
+        "questions:\n"
+        "  - {id: who, type: institution, text: Organisation}\n"
+        "  - {id: offer, type: multi, text: Offer, options: [Badges, Other]}\n"
+        '  - {id: ok, type: single, text: Consent, options: ["Yes", "No", Anonymously]}\n'
+        'consent: {question: ok, use: ["Yes"], anonymous: [Anonymously], refuse: ["No"]}\n',
+        encoding="utf-8",
+    )
+    rows = [
+        "1,Alpha,Badges;,Yes",
+        "2,Beta,Badges;Mentoring at Beta;,Anonymously",
+        *(f"{n},Gamma,Secret pilot scheme;,No" for n in (3, 4, 5)),
+        "6,Alpha,Badges;,Yes",
+    ]
+    (folder / "export.csv").write_text("ID,Organisation,Offer,Consent\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    data = load_dataset(folder)
+    assert data.respondents == 3
+    written = dict(zip(data.open_responses["response_id"], data.open_responses["text"], strict=True))
+    assert written == {"2": "Mentoring at [institution]"}
+    assert not any("Secret pilot" in note for note in data.notes)
+    counts = data.counts.set_index(["question_id", "option"])
+    assert int(counts.loc[("offer", "Other"), "count"]) == 1 and int(counts.loc[("offer", "Other"), "base"]) == 3
