@@ -16,10 +16,11 @@ The cleaning (``clean_text``) and the redacted verbatim text (``redact_verbatim`
 
 What they do not find, honestly: a name typed with no such cue ("Chanda Mwale said that..."), a
 name written in lower case after a title, an identity number of another country's format written
-without its keyword. No maintained library fitted: spaCy's and Stanza's models are downloaded
-separately (not from PyPI), Presidio and GLiNER fetch models at run time, and Flair downloads its
-taggers; an unofficial PyPI re-upload of a spaCy model was not taken, since no one maintains it. The
-patterns are tested on the cases above and on the project's data, where they change no answer that
+without its keyword. No maintained library fitted the rule that nothing is downloaded at run time:
+spaCy's and Stanza's models are not published on PyPI by their authors (the PyPI copies of spaCy's
+English model are third-party re-uploads), Presidio and GLiNER fetch models at run time, Flair
+downloads its taggers, and DataFog's offline engine finds no names. The patterns are tested on the
+cases above and on the project's data, where they change no answer that
 names no person (``tests/test_identifiers.py``).
 """
 
