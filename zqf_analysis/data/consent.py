@@ -24,6 +24,7 @@ applicable. Light at import (no pandas), since the questionnaire parses the decl
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -432,35 +433,40 @@ def _spellings(hidden: set[str], names, canonical: dict, institution_map) -> lis
     for name in list(found):
         found.update(re.findall(r"\(([A-Z][A-Za-z&.]{1,15})\)", name))
         found.add(re.sub(r"\s*\([^)]*\)", "", name).strip())
-    return sorted((f for f in found if len(f) >= 2), key=len, reverse=True)
+    return sorted((f for f in found if len(f) >= 2), key=lambda f: (-len(f), f))
 
 
 def withhold_in_answers(open_responses, summary: ConsentSummary | None):
     """The answers table (``question_id, response_id, text``) with a withheld institution's name
-    replaced by ``[institution]`` in the answers of its respondents; unchanged without one."""
-    if summary is None or not summary.withheld_ids:
+    replaced by ``[institution]`` in the answers of its respondents; unchanged without one. Each
+    distinct answer is masked once, by one pattern."""
+    if summary is None or not summary.withheld_ids or not summary.spellings:
         return open_responses
-    own = open_responses["response_id"].astype(str).isin(summary.withheld_ids)
+    own = open_responses["response_id"].astype(str).isin(summary.withheld_ids).to_numpy()
     if not own.any():
         return open_responses
-    masked = open_responses.copy()
-    masked["text"] = masked["text"].astype(object)
-    masked.loc[own, "text"] = [_mask_institution(str(t), summary.spellings) for t in masked.loc[own, "text"]]
-    return masked
+    pattern = _institution_pattern(summary.spellings)
+    texts = open_responses["text"].astype(object).to_numpy(copy=True)
+    masked = {t: pattern.sub(INSTITUTION_MARK, str(t)) for t in set(texts[own].tolist())}
+    texts[own] = [masked[t] for t in texts[own].tolist()]
+    return open_responses.assign(text=texts)
+
+
+@functools.lru_cache(maxsize=16)
+def _institution_pattern(spellings: tuple[str, ...]) -> re.Pattern:
+    """One pattern for every spelling (longest first), whole words, any case, any spacing."""
+    words = [r"\s+".join(re.escape(w) for w in spelling.split()) for spelling in spellings]
+    return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.IGNORECASE)
 
 
 def _mask_institution(text: str, spellings) -> str:
     """``text`` with every spelling of the institution (any case, any spacing) replaced by
     ``[institution]``.
 
-    >>> _mask_institution("At beta  university (BU) we lack funds", ["Beta University", "BU"])
+    >>> _mask_institution("At beta  university (BU) we lack funds", ("Beta University", "BU"))
     'At [institution] ([institution]) we lack funds'
     """
-    for spelling in spellings:
-        words = [re.escape(w) for w in spelling.split()]
-        pattern = re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
-        text = pattern.sub(INSTITUTION_MARK, text)
-    return text
+    return _institution_pattern(tuple(spellings)).sub(INSTITUTION_MARK, text)
 
 
 # --------------------------------------------------------------------------------------- the record
