@@ -151,7 +151,14 @@ def test_duplicates_are_found_within_a_question_only():
 def test_outputs_are_byte_identical_on_rerun(raw_dataset, tmp_path):
     first = clean_dataset_to(raw_dataset, tmp_path / "a")
     second = clean_dataset_to(raw_dataset, tmp_path / "b")
-    assert [p.name for p in first] == ["institutions.csv", "closed_counts.csv", "open_responses.csv", "respondents.csv"]
+    assert [p.name for p in first] == [
+        "institutions.csv",
+        "closed_counts.csv",
+        "open_responses.csv",
+        "respondents.csv",
+        "consent_excluded.csv",  # the record of the consent rule (Q14): nobody, for published counts
+        "consent_summary.csv",
+    ]
     for a, b in zip(first, second, strict=False):
         assert a.read_bytes() == b.read_bytes()
     mtimes = [p.stat().st_mtime_ns for p in first]

@@ -66,7 +66,8 @@ def test_01_clean_page_of_the_real_dataset(zaqa_report):
     assert left_out == [["Q2", "2", "N/A"], ["Q2", "8", "I don't know"], ["Q2", "10", "NIL"], ["Q13", "18", "None"]]
     kinds = dict(tables["3 answer(s) changed by cleaning, by kind (an answer may have several)"][1:])
     # Q2 8 "| don’t know" (quotes and the OCR's I), Q8 7 in capitals, Q13 2 with typographic quotes
-    assert kinds == {"white space": "0", "case (SHOUTED answers)": "1", "redaction (e-mail, phone)": "0",
+    assert kinds == {"white space": "0", "case (SHOUTED answers)": "1",
+                     "redaction (e-mail, phone, ID number, name)": "0",
                      "OCR (a lone | read as I)": "1", "characters (quotes, Unicode)": "2"}
     examples = next(rows for caption, rows in tables.items() if caption.startswith("Examples: up to 3 per kind"))
     ocr = ["OCR (a lone | read as I)", "Q2", "8", "| don’t know", "I don't know", "quotes, a lone | read as I"]

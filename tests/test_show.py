@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -30,12 +32,13 @@ def test_changed_texts_show_the_verbatim_text_redacted_and_what_changed():
     assert "jane@example.net" not in page and "977" not in page
     assert "3 answer(s) changed by cleaning" in page
     # by kind: two redactions (answers 1 and 2), one white space (answer 4); none of case or OCR
-    assert "<td>redaction (e-mail, phone)</td>\n      <td>2</td>" in page
+    assert "<td>redaction (e-mail, phone, ID number, name)</td>\n      <td>2</td>" in page
     assert "<td>white space</td>\n      <td>1</td>" in page
     assert "<td>OCR (a lone | read as I)</td>\n      <td>0</td>" in page
     assert "<td>Write to [email] or call [phone]</td>" in page
     assert "<td>e-mail address redacted, phone number redacted</td>" in page
-    assert "<td>Short&nbsp;&nbsp;courses</td>" in page and "<td>white space</td>" in page  # spacing as typed
+    # spacing as typed (pandas 3 writes the second space as &nbsp;, so that a browser shows it; pandas 2 does not)
+    assert re.search(r"<td>Short(?:&nbsp;| ){2}courses</td>", page) and "<td>white space</td>" in page
     assert "open_responses.csv" in page  # says where the originals are
 
 

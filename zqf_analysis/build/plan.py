@@ -28,7 +28,14 @@ from zqf_analysis import paths
 from zqf_analysis.errors import DataError
 from zqf_analysis.io import write_bytes_atomic, write_text_atomic
 from zqf_analysis.stats.intervals import interval_settings
-from zqf_analysis.stats.params import check_adjust, check_by, check_compare, check_min_base, check_population
+from zqf_analysis.stats.params import (
+    check_adjust,
+    check_by,
+    check_compare,
+    check_min_base,
+    check_min_disclosure,
+    check_population,
+)
 from zqf_analysis.themes.eligible import check_min_answers
 from zqf_analysis.themes.params import FILE_PARAMETERS, check_backend, check_file_parameter, check_k, check_seed
 
@@ -224,6 +231,7 @@ _RULES = {
     "adjust": check_adjust,
     "min_base": check_min_base,
     "min_answers": check_min_answers,
+    "min_disclosure": check_min_disclosure,
 }
 #: Parameters whose rule needs the dataset's questionnaire (group variables, declared filters).
 _DATASET_RULES = {"by": check_by, "population": check_population}

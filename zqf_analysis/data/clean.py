@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from zqf_analysis.data.consent import consent_tables
 from zqf_analysis.data.load import Dataset, load_dataset
 from zqf_analysis.data.text import answer_key, clean_text, is_substantive
 from zqf_analysis.errors import DataError
@@ -164,8 +165,9 @@ def closed_counts(dataset: Dataset) -> pd.DataFrame:
 def clean_dataset(dataset: Dataset, open_answers: bool = True) -> dict[str, pd.DataFrame]:
     """The processed tables of ``dataset``, keyed by their file stem: institutions, closed counts, open
     responses (write-ins included, as ``<id>_other``), ``respondents`` (the one count of respondents every
-    page prints) and, when the questionnaire has ranking questions, their ranks (``rankings``: question_id,
-    option, rank, count)."""
+    page prints), when the questionnaire has ranking questions their ranks (``rankings``: question_id,
+    option, rank, count), and with a consent rule its record (``consent_excluded``: the response ids left
+    out; ``consent_summary``)."""
     question_order = tuple(q.id for q in dataset.questionnaire.free_text)
     institutions = clean_institutions(dataset.institutions, dataset.institution_map)
     tables = {
@@ -179,6 +181,7 @@ def clean_dataset(dataset: Dataset, open_answers: bool = True) -> dict[str, pd.D
             submitters(dataset) if open_answers else None,
         ),
         "respondents": respondents_table(dataset, institutions),
+        **consent_tables(dataset.consent),
     }
     if dataset.questionnaire.of_type("ranking"):
         ranks = dataset.rankings if dataset.rankings is not None else None

@@ -125,7 +125,7 @@ def read_export_details(
     if how:
         notes.append(how[0].upper() + how[1:] + ".")
     _check_answers(responses, questionnaire, path, separator, first_row=header_row + 1)
-    notes += _repeated_write_ins(responses, questionnaire, separator)
+    notes += repeated_write_ins(responses, questionnaire, separator)
     responses.attrs["separator"] = separator
     return ExportRead(responses, separator, tuple(notes))
 
@@ -354,9 +354,12 @@ def _choose_separator(
 REPEATED_WRITE_IN = 3
 
 
-def _repeated_write_ins(responses: pd.DataFrame, questionnaire: Questionnaire, separator: str) -> list[str]:
+def repeated_write_ins(responses: pd.DataFrame, questionnaire: Questionnaire, separator: str) -> list[str]:
     """Notes on write-ins several respondents typed word for word: an option missing from
-    questionnaire.yaml (or renamed in the form) would look the same, and is counted as Other."""
+    questionnaire.yaml (or renamed in the form) would look the same, and is counted as Other. The
+    write-in is shown as a page may show an answer (:func:`~zqf_analysis.data.text.redact_verbatim`)."""
+    from zqf_analysis.data.text import redact_verbatim
+
     notes = []
     for question in questionnaire.closed:
         if question.other is None:
@@ -368,7 +371,7 @@ def _repeated_write_ins(responses: pd.DataFrame, questionnaire: Questionnaire, s
                 typed[text] = typed.get(text, 0) + size
         often = sorted(((n, t) for t, n in typed.items() if n >= REPEATED_WRITE_IN), reverse=True)
         if often:
-            shown = "; ".join(f"{t[:60]!r} ({n})" for n, t in often[:3])
+            shown = "; ".join(f"{redact_verbatim(t)[:60]!r} ({n})" for n, t in often[:3])
             notes.append(
                 f"{question.id}: write-ins typed by several respondents, counted as {question.other}: {shown}. If "
                 "one is an option of the form, add it to questionnaire.yaml."

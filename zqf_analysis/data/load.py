@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from zqf_analysis.data.export import read_export_details, tabulate_export
+from zqf_analysis.data.consent import ConsentSummary, apply_consent, published_summary, withhold_in_answers
+from zqf_analysis.data.export import read_export_details, repeated_write_ins, tabulate_export
 from zqf_analysis.data.files import read_text_table
 from zqf_analysis.data.groups import PopulationSummary, apply_population, choose_population
 from zqf_analysis.data.questionnaire import Questionnaire, load_questionnaire
@@ -59,6 +60,8 @@ class Dataset:
     notes: tuple[str, ...] = ()
     # The multi-select separator the export's cells were split on.
     separator: str = ";"
+    # What the questionnaire's consent rule did (who was left out, who is anonymised); None: no rule.
+    consent: ConsentSummary | None = None
 
     @property
     def raw_files(self) -> list[Path]:
@@ -105,14 +108,22 @@ def load_dataset(path: str | Path, separator: str | None = None, population: str
             file=path,
         )
     read = read_export_details(export_path, questionnaire, separator=separator or None)
-    responses, kept = apply_population(read.responses, questionnaire, institution_map, chosen, read.separator)
+    # consent first: a refuser is gone before any population, count or text is made from the answers
+    responses, institution_map, consent = apply_consent(read.responses, questionnaire, institution_map, read.separator)
+    responses, kept = apply_population(responses, questionnaire, institution_map, chosen, read.separator)
     tables = tabulate_export(responses, questionnaire, separator=read.separator)
+    notes = read.notes
+    if consent is not None and consent.left_out:  # a refuser's write-in reaches no page through a note either
+        before = set(repeated_write_ins(read.responses, questionnaire, read.separator))
+        notes = tuple(n for n in notes if n not in before) + tuple(
+            repeated_write_ins(responses, questionnaire, read.separator)
+        )
     return Dataset(
         name=name,
         path=path,
         questionnaire=questionnaire,
         counts=tables["counts"],
-        open_responses=tables["open_responses"],
+        open_responses=withhold_in_answers(tables["open_responses"], consent),
         institutions=tables["institutions"],
         respondents=len(responses),
         kind="export",
@@ -121,8 +132,9 @@ def load_dataset(path: str | Path, separator: str | None = None, population: str
         responses=responses,
         population=kept,
         rankings=tables["rankings"],
-        notes=read.notes,
+        notes=notes,
         separator=read.separator,
+        consent=consent,
     )
 
 
@@ -191,6 +203,7 @@ def _load_published(
         kind="published",
         institution_map=institution_map,
         claims=claims,
+        consent=published_summary(questionnaire.consent, counts) if questionnaire.consent else None,
     )
 
 

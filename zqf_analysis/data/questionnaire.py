@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from zqf_analysis.data.consent import ConsentRule, parse_consent
 from zqf_analysis.errors import DataError
 
 QUESTION_TYPES = ("institution", "open", "single", "multi", "ranking", "scale")
@@ -91,6 +92,8 @@ class Questionnaire:
     filter: object = None
     filters: dict = field(default_factory=dict)
     comparison: dict = field(default_factory=dict)
+    # The consent question and what its options mean (``consent:``; data/consent.py), or None.
+    consent: ConsentRule | None = None
 
     def __getitem__(self, question_id: str) -> Question:
         for question in (*self.questions, *self.write_ins):
@@ -218,6 +221,7 @@ def parse_questionnaire(raw: object, source: str | Path = "questionnaire") -> Qu
         respondents=respondents,
         export=export,
         path=str(source),
+        consent=parse_consent(raw.get("consent"), questions, source),
         **declared,
     )
 

@@ -17,11 +17,14 @@ def _pct(value: float) -> str:
 
 
 def cell_text(count, base, low, high) -> str:
-    """``3 of 4 = 75% (30-95%)``; ``0 of 0`` for a group nobody in which answered.
+    """``3 of 4 = 75% (30-95%)``; ``0 of 0`` for a group nobody in which answered; ``suppressed`` for
+    a group too small to show (disclosure control).
 
     >>> cell_text(3, 4, 0.3006, 0.9544)
     '3 of 4 = 75% (30–95%)'
     """
+    if pd.isna(count) or pd.isna(base):
+        return "suppressed"
     if not base:
         return "0 of 0"
     return f"{int(count)} of {int(base)} = {percent_text(int(count), int(base), 0)} ({_pct(low)[:-1]}–{_pct(high)})"
@@ -163,12 +166,17 @@ def group_sheets(result) -> list[Sheet]:
     """The sheets ``04_groups`` adds to ``tables.xlsx``: the summary, every crosstab row, the surviving
     differences and the comparison."""
     population = result.data.population.text if result.data.population else "Population: all respondents."
+    consent = getattr(result.data, "consent", None)
+    disclosure = (
+        f"Disclosure control: a group of fewer than {result.settings.min_disclosure} respondents is never shown on "
+        "its own; such groups are merged into 'other groups' (the note of each row says which)."
+    )
     sheets = [
         Sheet(
             "groups summary",
             "Respondent groups: tests and differences surviving adjustment",
             result.summary,
-            notes=(population,),
+            notes=(population, disclosure, consent.text if consent else "No consent rule declared."),
         )
     ]
     if result.crosstabs is not None:

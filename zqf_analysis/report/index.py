@@ -318,6 +318,7 @@ def index_context(plan: Mapping) -> dict:
         "audit": audit_findings(_read_csv(processed / "audit.csv")),
         "themes": themes,
         "groups": _groups_context(processed),
+        "consent": consent_context(processed, questionnaire, dataset),
         "figures": [
             {
                 "name": name,
@@ -371,6 +372,33 @@ def unthemed_questions(plan: Mapping, reports: Path) -> list[dict]:
         page = reports / "answers" / f"{entry['question']}.html"
         rows.append({**entry, "href": quote(f"answers/{entry['question']}.html") if page.is_file() else ""})
     return rows
+
+
+def consent_context(processed: Path, questionnaire, dataset: Path) -> dict:
+    """What the index says of consent: the rule, how many submissions it left out and why, how many
+    asked for anonymity (from the cleaning's ``consent_summary.csv``), or that the rule is not
+    applicable to published counts, or that none is declared."""
+    from zqf_analysis.data.consent import rule_text
+
+    published = (dataset / "counts.csv").is_file()
+    summary = _read_csv(processed / "consent_summary.csv")
+    if questionnaire.consent is not None and summary is not None and summary.rows:
+        row = summary.rows[0]
+        applicable = row.get("applicable") == "True"
+        return {
+            "declared": True,
+            "applicable": applicable,
+            "text": row.get("text", ""),
+            "left_out": int(_number(row.get("left_out")) or 0),
+            "record": "consent_excluded.csv" if applicable else "",
+        }
+    return {
+        "declared": questionnaire.consent is not None,
+        "applicable": questionnaire.consent is not None and not published,
+        "text": "Consent rule: " + rule_text(questionnaire, published) + ".",
+        "left_out": 0,
+        "record": "",
+    }
 
 
 def _groups_context(processed: Path) -> dict:

@@ -3,8 +3,8 @@
 Notebooks call these instead of printing Markdown built from answers, so a `<script>` typed by a
 respondent shows as text in JupyterLab and in the rendered HTML. Answers are shown in their cleaned,
 redacted form (``clean_text``) or redacted verbatim (:func:`~zqf_analysis.data.text.redact_verbatim`),
-never as typed: an e-mail address or a phone number a respondent wrote stays in the processed
-``open_responses.csv`` only.
+never as typed: an e-mail address, a phone or identity number or a person's name a respondent wrote
+stays in the processed ``open_responses.csv`` only.
 
 Most helpers *return* a display object (``HTML``, ``Image``): IPython shows it only when it is the
 last line of a cell, so a notebook passes every one that is not to ``display(...)``; the helpers
@@ -82,6 +82,8 @@ def dataset_summary(data: Dataset) -> HTML:
         rows.append(("Population", data.population.text))
     if data.notes:  # how an export was read: encoding, field delimiter, multi-select separator
         rows.insert(3, ("Export read", " ".join(data.notes)))
+    consent = getattr(data, "consent", None)
+    rows.append(("Consent", consent.text if consent else "no consent rule declared (consent: in questionnaire.yaml)"))
     return table(pd.DataFrame(rows, columns=["", "value"]).astype(str), caption="Validated dataset")
 
 
@@ -175,7 +177,12 @@ def open_overview(open_responses: pd.DataFrame, limit: int = MAX_LISTED) -> None
 CHANGE_KINDS = {
     "white space": ("white space",),
     "case (SHOUTED answers)": ("capitals",),
-    "redaction (e-mail, phone)": ("e-mail address redacted", "phone number redacted"),
+    "redaction (e-mail, phone, ID number, name)": (
+        "e-mail address redacted",
+        "phone number redacted",
+        "ID number redacted",
+        "person name redacted",
+    ),
     "OCR (a lone | read as I)": ("a lone | read as I",),
     "characters (quotes, Unicode)": ("quotes", "Unicode form (NFKC)"),
 }
@@ -184,7 +191,8 @@ CHANGE_KINDS = {
 def changed_texts(open_responses: pd.DataFrame, examples: int = 3) -> HTML:
     """What the cleaning changed: how many answers of each kind of change (white space, case,
     redaction, OCR, characters), then a few examples of each, the verbatim text shown with its e-mail
-    addresses and phone numbers redacted (never the original, which a page must not show)."""
+    addresses, phone and identity numbers and person names redacted (never the original, which a page must
+    not show)."""
     changed = open_responses[open_responses["text"] != open_responses["clean_text"]]
     if changed.empty:
         return note("Cleaning changed no answer's text.", kind="ok")
@@ -203,8 +211,8 @@ def changed_texts(open_responses: pd.DataFrame, examples: int = 3) -> HTML:
     )
     listed = table(
         pd.DataFrame(shown, columns=["kind", "question_id", "response_id", "text (redacted)", "clean_text", "changed"]),
-        caption=f"Examples: up to {examples} per kind (the verbatim text shown with e-mail addresses and phone "
-        "numbers redacted; the originals are only in the processed open_responses.csv)",
+        caption=f"Examples: up to {examples} per kind (the verbatim text shown with e-mail addresses, phone and "
+        "identity numbers and person names redacted; the originals are only in the processed open_responses.csv)",
     )
     return HTML(kinds.data + listed.data)
 
