@@ -1,6 +1,8 @@
 """A page per open question without themes (too few answers, or a field of links, addresses or names):
-its answers as the cleaning left them (``clean_text``: e-mail addresses and phone numbers redacted),
-linked from the index. Read with the csv module; every value is HTML-escaped."""
+its answers as the cleaning left them (``clean_text``: e-mail addresses, phone and identity numbers and
+person names after a title redacted), linked from the index; a field of names lists none of its answers
+(a bare name is not caught by the redaction, and would identify the respondent). Read with the csv
+module; every value is HTML-escaped."""
 
 from __future__ import annotations
 
@@ -20,12 +22,17 @@ td, th {{text-align: left; vertical-align: top; padding: 0.2em 0.8em 0.2em 0; bo
 table {{border-collapse: collapse;}} .muted {{color: #5d6b78;}}</style></head>
 <body><p><a href="../index.html">index</a></p>
 <h1>{question}: {text}</h1>
-<p class="muted">{count} answers ({substantive} substantive), no themes: {reason}. Answers as cleaned: e-mail
-addresses and phone numbers are redacted; the answers as typed are only in the processed open_responses.csv.</p>
-<table><tr><th>response_id</th><th>answer</th></tr>
-{rows}
-</table></body></html>
+<p class="muted">{count} answers ({substantive} substantive), no themes: {reason}. {shown}</p>
+{listing}</body></html>
 """
+_SHOWN = (
+    "Answers as cleaned: e-mail addresses, phone and identity numbers and person names after a title are redacted; "
+    "the answers as typed are only in the processed open_responses.csv."
+)
+_WITHHELD = (
+    "The answers of a field of names identify the respondents: no page lists them. They are only in the "
+    "processed open_responses.csv."
+)
 
 
 def answers_rows(open_responses: Path, question_id: str) -> list[tuple[str, str]]:
@@ -47,7 +54,9 @@ def write_answers_page(reports: Path, processed: Path, entry: dict) -> Path | No
     if not (processed / "open_responses.csv").is_file():
         return None
     escape = html.escape
+    withheld = entry.get("kind") == "name"
     body = "\n".join(f"<tr><td>{escape(rid)}</td><td>{escape(text)}</td></tr>" for rid, text in rows)
+    listing = "" if withheld else f"<table><tr><th>response_id</th><th>answer</th></tr>\n{body}\n</table>"
     page = _PAGE.format(
         csp=escape(CSP),
         question=escape(entry["question"]),
@@ -55,6 +64,7 @@ def write_answers_page(reports: Path, processed: Path, entry: dict) -> Path | No
         count=len(rows),
         substantive=escape(str(entry.get("substantive", ""))),
         reason=escape(entry.get("reason", "")),
-        rows=body,
+        shown=_WITHHELD if withheld else _SHOWN,
+        listing=listing,
     )
     return write_text_atomic(reports / "answers" / f"{entry['question']}.html", page)
