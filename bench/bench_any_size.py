@@ -4,7 +4,9 @@ beside cold builds of ZAQA's report, alternately, with the machine's load record
 
 Writes bench/results/any_size.json and bench/results/any_size.md. Targets (on 2 cores): the large
 survey's cold build in at most 90 s; ZAQA's no slower than before. Every build's pages are read back:
-each reviewer page's size (target: under 2 MB) and each figure's height in pixels (under 2,000).
+each reviewer page's size (target: under 2 MB) and each figure's height in pixels (under 2,000). Memory
+is sampled every 0.2 s with psutil over the build's process tree (the build, its workers and their
+kernels): the peak of their summed resident memory, and the largest single process.
 
 Usage: .venv/bin/python bench/bench_any_size.py [--rounds 3] [--respondents 20000] [--data bench/.data]
        [--skip-zaqa]
@@ -24,6 +26,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -55,6 +58,38 @@ def make_dataset(data: Path, respondents: int) -> Path:
     return folder
 
 
+class MemorySampler(threading.Thread):
+    """Peak resident memory of a process and its descendants, sampled every ``interval`` seconds:
+    ``total`` (summed over the tree at one sample) and ``largest`` (one process), in bytes."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.total, self.largest = pid, interval, 0, 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self.done.is_set():
+            sizes = []
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                break
+            for process in tree:
+                try:
+                    sizes.append(process.memory_info().rss)
+                except psutil.Error:
+                    pass
+            if sizes:
+                self.total, self.largest = max(self.total, sum(sizes)), max(self.largest, max(sizes))
+            self.done.wait(self.interval)
+
+
 def cold_build(dataset: Path, jobs: str | None) -> dict:
     """One cold build into an empty output folder; seconds, load before and after, pages and figures."""
     out = Path(tempfile.mkdtemp(prefix="zqf-any-size-"))
@@ -63,11 +98,18 @@ def cold_build(dataset: Path, jobs: str | None) -> dict:
         command += ["--jobs", jobs]
     load_before = os.getloadavg()
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    sampler = MemorySampler(process.pid)
+    sampler.start()
+    stdout, stderr = process.communicate()
     seconds = time.perf_counter() - start
+    sampler.done.set()
+    sampler.join()
+    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     record = {"seconds": round(seconds, 2), "load_before": [round(x, 2) for x in load_before],
-              "load_after": [round(x, 2) for x in os.getloadavg()], "ok": result.returncode == 0}
+              "load_after": [round(x, 2) for x in os.getloadavg()], "ok": result.returncode == 0,
+              "peak_memory_mb": round(sampler.total / 2**20), "largest_process_mb": round(sampler.largest / 2**20)}
     if result.returncode:
         record["error"] = (result.stdout + result.stderr)[-2000:]
     reports = out / "reports" / dataset.name
@@ -82,6 +124,15 @@ def cold_build(dataset: Path, jobs: str | None) -> dict:
     record["steps"] = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("ran")]
     shutil.rmtree(out, ignore_errors=True)
     return record
+
+
+def _commit() -> str:
+    """The code measured: HEAD's commit, with ``+changes`` when the work tree differs from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "zqf_analysis", "notebooks")
+    return git("rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
 
 
 def summary(builds: list[dict]) -> dict:
@@ -100,7 +151,8 @@ def markdown(report: dict) -> str:
     lines = [
         "# Large-survey benchmark (bench/bench_any_size.py)",
         "",
-        f"{report['date']}, {report['cpus']} CPUs, Python {report['python']}. Builds alternate between the "
+        f"{report['date']}, commit {report.get('commit', '?')}, {report['cpus']} CPUs, Python {report['python']}. "
+        "Builds alternate between the "
         "datasets; the 1-minute load average is taken before each build (the machine is shared).",
         "",
         "| dataset | builds | median | min | max | load before (1 min) | target |",
@@ -117,7 +169,10 @@ def markdown(report: dict) -> str:
         last = entry["builds"][-1]
         lines.append(f"- {name}: {len(last['runs'])} notebook runs, largest reviewer page "
                      f"{last['largest_page'][0]} {last['largest_page'][1]:,} bytes, tallest figure "
-                     f"{last['tallest_figure'][0]} {last['tallest_figure'][1]} px ({last['figures']} figures)")
+                     f"{last['tallest_figure'][0]} {last['tallest_figure'][1]} px ({last['figures']} figures); "
+                     f"peak memory of the build's processes {last.get('peak_memory_mb')} MB summed, largest "
+                     f"process {last.get('largest_process_mb')} MB")
+        lines.extend(f"  - {step}" for step in last["steps"])
     return "\n".join(lines) + "\n"
 
 
@@ -144,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
+        "commit": _commit(),
         "datasets": {
             name: {"summary": summary(builds[name]), "builds": builds[name],
                    "target": f"at most {TARGET_S:.0f} s" if folder == large else "no slower than before"}
