@@ -22,8 +22,10 @@ def test_answers_are_listed_as_text(tmp_path):
          ["Q5", "1", "Amina Banda", "Amina Banda", "True", ""]],
     )
     entry = {"question": "Q4", "text": "Why?", "answers": 2, "substantive": 1, "reason": "1 substantive answer"}
-    page = write_answers_page(tmp_path / "reports", processed, entry).read_text(encoding="utf-8")
+    rule = "permission: 'Yes' used; 'No' and no answer left out"
+    page = write_answers_page(tmp_path / "reports", processed, entry, rule).read_text(encoding="utf-8")
     assert "2 answers (1 substantive), no themes: 1 substantive answer." in page
+    assert "Consent rule: permission: &#x27;Yes&#x27; used; &#x27;No&#x27; and no answer left out." in page
     assert "<td>&lt;script&gt;x&lt;/script&gt;</td>" in page and "<script>" not in page
     assert "<td>N/A</td>" in page and "Amina" not in page  # Q5's answer is not Q4's
 

@@ -98,6 +98,7 @@ def test_themes_only_where_the_answers_can_carry_them(report):
         page = page_text(read(report / "answers" / f"{question}.html"))
         assert f"{rows[question][1]} answers ({rows[question][2]} substantive), no themes: " in page
         assert page.count(" answers ") >= 1
+        assert "Consent rule: none declared (questionnaire.yaml has no consent:)" in page  # as on every page
 
 
 def test_the_themes_page_of_500_answers_shows_a_sample_of_quotes(report):

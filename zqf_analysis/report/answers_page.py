@@ -23,7 +23,7 @@ table {{border-collapse: collapse;}} .muted {{color: #5d6b78;}}</style></head>
 <body><p><a href="../index.html">index</a></p>
 <h1>{question}: {text}</h1>
 <p class="muted">{count} answers ({substantive} substantive), no themes: {reason}. {shown}</p>
-{listing}</body></html>
+{consent}{listing}</body></html>
 """
 _SHOWN = (
     "Answers as cleaned: e-mail addresses, phone and identity numbers and person names after a title are redacted; "
@@ -47,9 +47,10 @@ def answers_rows(open_responses: Path, question_id: str) -> list[tuple[str, str]
         ]
 
 
-def write_answers_page(reports: Path, processed: Path, entry: dict) -> Path | None:
+def write_answers_page(reports: Path, processed: Path, entry: dict, consent: str = "") -> Path | None:
     """Write ``reports/answers/<id>.html`` for one unthemed question (``entry``: ``question``, ``text``,
-    ``answers``, ``substantive``, ``reason``); None when the cleaning has not written its table yet."""
+    ``answers``, ``substantive``, ``reason``, ``kind``), with ``consent``, the dataset's consent rule in
+    words, under its heading as on every page; None when the cleaning has not written its table yet."""
     rows = answers_rows(processed / "open_responses.csv", entry["question"])
     if not (processed / "open_responses.csv").is_file():
         return None
@@ -65,6 +66,7 @@ def write_answers_page(reports: Path, processed: Path, entry: dict) -> Path | No
         substantive=escape(str(entry.get("substantive", ""))),
         reason=escape(entry.get("reason", "")),
         shown=_WITHHELD if withheld else _SHOWN,
+        consent=f'<p class="muted">Consent rule: {escape(consent)}.</p>\n' if consent else "",
         listing=listing,
     )
     return write_text_atomic(reports / "answers" / f"{entry['question']}.html", page)

@@ -455,8 +455,14 @@ def write_index(plan_file: str | Path) -> Path:
 
     _assemble_workbook(Path(plan["reports"]) / "tables.xlsx")
 
-    for entry in plan.get("unthemed", []):
-        write_answers_page(Path(plan["reports"]), Path(plan["processed"]), entry)
+    if plan.get("unthemed"):
+        from zqf_analysis.data.consent import rule_text
+        from zqf_analysis.data.questionnaire import load_questionnaire
+
+        dataset = Path(plan["dataset"])
+        rule = rule_text(load_questionnaire(dataset / "questionnaire.yaml"), (dataset / "counts.csv").is_file())
+        for entry in plan["unthemed"]:
+            write_answers_page(Path(plan["reports"]), Path(plan["processed"]), entry, rule)
     page = index_html(index_context(plan))
     problems = external_references(page)
     if problems:
