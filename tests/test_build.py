@@ -213,9 +213,9 @@ def test_package_modules_follow_imports_through_the_sub_packages():
 
 
 def test_editing_a_stats_module_reruns_exactly_the_notebooks_that_use_it():
-    notebooks = ("01_clean.ipynb", "02_describe.ipynb", "03_themes.ipynb")
+    notebooks = ("01_clean.ipynb", "02_describe.ipynb", "03_themes.ipynb", "04_groups.ipynb")
     users = {nb for nb in notebooks if "stats/describe.py" in _modules(nb)}
-    assert users == {"02_describe.ipynb"}
+    assert users == {"02_describe.ipynb", "04_groups.ipynb"}
     assert "stats/audit/checks.py" in _modules("02_describe.ipynb")  # through stats/audit/__init__.py
     assert "themes/cluster.py" in _modules("03_themes.ipynb")
     assert "themes/cluster.py" not in _modules("02_describe.ipynb")
@@ -549,12 +549,12 @@ def test_the_many_runs_of_one_notebook_spread_over_two_kernels(tmp_path):
 
 @pytest.mark.slow
 def test_touching_a_stats_module_reruns_exactly_the_notebooks_that_use_it(tmp_path):
-    """A real build of the shipped notebooks; `zqf_analysis/stats/describe.py` touched: only
-    02_describe runs again (01_clean and 03_themes do not import it), and its pages are rewritten."""
+    """A real build of the shipped notebooks; `zqf_analysis/stats/describe.py` touched: 02_describe and
+    04_groups run again (they import it), 01_clean and 03_themes do not."""
     out = tmp_path / "out"
     first = run_build(ROOT / "notebooks", out, "--questions", "Q8")
     assert first.returncode == 0, first.stderr
-    assert ran(first) == ["01_clean", "02_describe", "03_themes-Q8"]
+    assert ran(first) == ["01_clean", "02_describe", "03_themes-Q8", "04_groups"]
     module = ROOT / "zqf_analysis" / "stats" / "describe.py"
     before = module.stat()
     try:
@@ -564,7 +564,7 @@ def test_touching_a_stats_module_reruns_exactly_the_notebooks_that_use_it(tmp_pa
     finally:
         os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert touched.returncode == 0, touched.stderr
-    assert ran(touched) == ["02_describe"]
+    assert ran(touched) == ["02_describe", "04_groups"]
     assert ran(run_build(ROOT / "notebooks", out, "--questions", "Q8")) == []
 
 
