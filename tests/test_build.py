@@ -631,3 +631,45 @@ def test_planning_imports_no_kernel_machinery_and_no_report_module():
     for module in ("pages", "index", "provenance", "show", "plots", "excel"):
         source = (ROOT / "zqf_analysis" / "report" / f"{module}.py").read_text(encoding="utf-8")
         assert "zqf_analysis.build" not in source, module
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to a process group, as a terminal's Ctrl-C does")
+def test_an_interrupted_build_stops_its_workers_and_kernels_and_keeps_the_last_good_pages(notebooks, tmp_path):
+    out = tmp_path / "out"
+    assert run_build(notebooks, out, "--questions", "Q8").returncode == 0
+    reports = out / "reports" / "synthetic-export"
+    good = (reports / "02_describe.html").read_bytes()
+    marker = tmp_path / "started"
+    write_notebook(
+        notebooks / "02_describe.ipynb",
+        "Describe",
+        'dataset = ""\nconfidence = 0.95\noutput_root = ""',
+        f"import os, pathlib, time\npathlib.Path({str(marker)!r}).write_text(str(os.getpid()))\ntime.sleep(120)",
+    )
+    command = [sys.executable, "-m", "zqf_analysis", "build", "--dataset", str(SYNTHETIC), "--notebooks",
+               str(notebooks), "--output-root", str(out), "--questions", "Q8"]
+    build_process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not marker.is_file() and time.monotonic() < deadline and build_process.poll() is None:
+        time.sleep(0.1)
+    assert marker.is_file(), build_process.communicate()
+    time.sleep(0.2)
+    kernel = int(marker.read_text())
+    os.killpg(build_process.pid, 2)  # SIGINT to the whole group, as Ctrl-C in a terminal
+    stdout, stderr = build_process.communicate(timeout=60)
+    assert build_process.returncode == 130, stderr
+    assert "interrupted after" in stderr and "Traceback" not in stderr
+    assert (reports / "02_describe.html").read_bytes() == good
+    gone = time.monotonic() + 10
+    while time.monotonic() < gone:  # the kernel notices its worker is gone and exits
+        try:
+            os.kill(kernel, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail(f"kernel process {kernel} still runs after the build was interrupted")
+    with pytest.raises(ProcessLookupError):
+        os.killpg(build_process.pid, 0)  # no worker left in the build's process group

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -64,7 +66,7 @@ def lane_pays(waiting: list[float | None], kernels: int, kernel_start: float = K
 @dataclass(frozen=True)
 class Task:
     """What a worker is asked to do: ``run`` a step in kernel ``kernel`` (``last`` when no run of its
-    job is left, so the kernel may exit while the pages render), ``render`` a step's pages again, or
+    job is left, so the kernel stops before the pages render), ``render`` a step's pages again, or
     ``release`` its kernel."""
 
     kind: str
@@ -271,6 +273,8 @@ class Pool:
         self.workers = [Worker(n) for n in range(1, size + 1)]
         self.executors: dict[int, ProcessPoolExecutor] = {}
         self.running: dict = {}
+        # the kernels' socket folders, removed at the end however the build ends
+        self.runtime = tempfile.mkdtemp(prefix="zqf-build-") if os.name == "posix" else None
 
     def log(self, worker: Worker) -> Path:
         return self.plan.build_dir / "logs" / f"worker-{worker.number}.log"
@@ -284,7 +288,7 @@ class Pool:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=steps.start_worker,
-                initargs=(self.plan, worker.number, str(self.log(worker))),
+                initargs=(self.plan, worker.number, str(self.log(worker)), task.kind == "run", self.runtime),
             )
             self.executors[worker.number] = executor
         if task.kind == "run":
@@ -319,10 +323,28 @@ class Pool:
         for executor in self.executors.values():
             executor.submit(steps.release_task)
 
-    def close(self, cancel: bool = False) -> None:
-        """End the workers (after what they were given, unless ``cancel``)."""
+    def close(self) -> None:
+        """End the workers once they have done what they were given."""
         for executor in self.executors.values():
-            executor.shutdown(wait=True, cancel_futures=cancel)
+            executor.shutdown(wait=True)
+        self._remove_runtime()
+
+    def terminate(self) -> None:
+        """End the workers now (an interrupt): their kernels notice that their parent is gone and
+        exit by themselves (ipykernel's parent poller)."""
+        for executor in self.executors.values():
+            stop = getattr(executor, "terminate_workers", None)  # Python 3.14
+            if stop is not None:
+                stop()
+                continue
+            for process in list((getattr(executor, "_processes", None) or {}).values()):  # before 3.14
+                process.terminate()
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._remove_runtime()
+
+    def _remove_runtime(self) -> None:
+        if self.runtime:
+            shutil.rmtree(self.runtime, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------------- the build
@@ -344,9 +366,10 @@ def build(plan: Plan, *, jobs: int | None = None, force: bool = False, out=None,
             pool.release()  # the kernels exit while the index is written
             _index(plan, schedule, status, force, out)
         except KeyboardInterrupt:
-            print("  interrupted: stopping the workers", file=err, flush=True)
-            pool.close(cancel=True)
-            raise
+            pool.terminate()
+            print(f"  interrupted after {time.monotonic() - started:.1f} s: the runs under way were stopped, "
+                  "the last good pages kept", file=err, flush=True)
+            return 130
         pool.close()
     else:
         _index(plan, schedule, status, force, out)

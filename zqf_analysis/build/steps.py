@@ -9,8 +9,10 @@ here only, inside the workers, never by planning.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -24,9 +26,12 @@ from zqf_analysis.io import write_text_atomic
 _WORKER: dict = {}
 
 
-def start_worker(plan: Plan, number: int, log: str) -> None:
-    """Set a worker process up (the pool's initializer): its output goes to ``log``; the environment
-    its kernels inherit is set; nbconvert is set up on a thread while the first kernel starts."""
+def start_worker(plan: Plan, number: int, log: str, kernel: bool = True, runtime: str | None = None) -> None:
+    """Set a worker process up (the pool's initializer): its output goes to ``log``, the environment
+    its kernels inherit is set, its first kernel starts at once when it will run notebooks
+    (``kernel``; its sockets in ``runtime``), and papermill and nbconvert are set up on a thread while
+    that kernel starts. An interrupt (Ctrl-C) is the main process's to handle: it ends the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     handle, terminal = redirect_output(Path(log))
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     os.environ["ZQF_OUTPUT_ROOT"] = str(plan.output_root)
@@ -35,16 +40,14 @@ def start_worker(plan: Plan, number: int, log: str) -> None:
     from zqf_analysis.report import pages
 
     pages.avoid_slow_imports()
+    shared = SharedKernel(plan.root, handle, runtime)
+    atexit.register(shared.shutdown)  # however the worker ends (an interrupt too): no kernel left behind
+    if kernel:
+        shared.start()  # a kernel takes a second or so to come up: meanwhile this process imports
     warming = threading.Thread(target=_warm_up, name="warm-up", daemon=True)
     warming.start()
     _WORKER.update(
-        plan=plan,
-        number=number,
-        log=log,
-        terminal=terminal,
-        kernel=SharedKernel(plan.root, handle),
-        key=None,
-        warming=warming,
+        plan=plan, number=number, log=log, terminal=terminal, kernel=shared, key=None, warming=warming
     )
 
 
@@ -69,7 +72,7 @@ def _warmed_up() -> None:
 
 def execute_task(step_id: str, kernel_key: str, last: bool) -> dict:
     """Execute run ``step_id`` in the kernel named ``kernel_key`` (the worker's current kernel, reset
-    first, or a new one) and render its pages; ``last`` lets the kernel exit while the pages render.
+    first, or a new one) and render its pages; ``last`` stops the kernel before the pages render.
 
     Returns ``{"status": "ran", "seconds", "notebook_s", "pages_s"}`` or ``{"status": "failed",
     "message"}``; the message names the notebook, the cell and the error."""
@@ -77,7 +80,8 @@ def execute_task(step_id: str, kernel_key: str, last: bool) -> dict:
     step = plan.step(step_id)
     started = time.monotonic()
     if _WORKER["key"] != kernel_key:
-        kernel.shutdown()
+        if kernel.runs:  # it ran another job's runs; a kernel that never ran anything is as new
+            kernel.shutdown()
         _WORKER["key"] = kernel_key
     elif kernel.runs:
         kernel.reset()
@@ -88,7 +92,7 @@ def execute_task(step_id: str, kernel_key: str, last: bool) -> dict:
         _WORKER["key"] = None
         return {"status": "failed", "message": message, "seconds": executed_at - started}
     if last:
-        kernel.begin_shutdown()
+        kernel.shutdown()  # nothing of its job is left: its memory is given back before the pages
     _warmed_up()
     render_pages(plan, step)
     done = time.monotonic()
@@ -126,6 +130,8 @@ def execute(plan: Plan, step: Step, kernel: SharedKernel, terminal, log: str) ->
     it succeeds, or to ``<step>.failed.ipynb`` when it fails, so the last good notebook and its pages
     stay in place. The executed notebook's time is set to when the run started: an input edited
     while it ran is newer, and the next build runs it again."""
+    started_ns = time.time_ns()  # before any input is read
+    manager = kernel.start()  # first: the kernel comes up while the rest is prepared
     import logging
 
     import nbformat
@@ -150,14 +156,13 @@ def execute(plan: Plan, step: Step, kernel: SharedKernel, terminal, log: str) ->
         shown_dataset=relative(plan.dataset, root),
     )
     where = f"notebook {relative(step.notebook, root)} ({step.id})"
-    started_ns = time.time_ns()
     try:
         papermill.execute_notebook(
             str(step.notebook),
             str(running),
             parameters=step.parameters,
             kernel_name=KERNEL,
-            km=kernel.start(),
+            km=manager,
             cwd=str(root),
             progress_bar=terminal is not None and {"file": terminal, "leave": False, "desc": step.id},
             log_output=False,
