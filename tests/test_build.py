@@ -571,8 +571,9 @@ def test_touching_a_stats_module_reruns_exactly_the_notebooks_that_use_it(tmp_pa
 # ------------------------------------------------------------------------------ fast: portability
 
 
-#: Makefile features GNU Make 3.81 (macOS's make) does not have, with the version that brought them
-#: (GNU Make's NEWS file).
+#: Makefile features GNU Make 3.81 (macOS's make) does not have, with the version that brought them,
+#: from the "New feature", "New function", "New variable" and new option entries of GNU Make's NEWS file
+#: for 3.82 to 4.4.1.
 AFTER_381 = {
     r"^[^#\t]*&:": "grouped targets (&:, 4.3)",
     r"^[^#\t]*[^:+?!]!=": "shell assignment (!=, 4.0)",
@@ -586,6 +587,10 @@ AFTER_381 = {
     r"\bprivate\s": "private variables (3.82)",
     r"\$\((file|guile|let|intcmp)\s": "$(file), $(guile), $(let), $(intcmp) (4.0-4.4)",
     r"--output-sync|(^|\s)-O(\s|$)": "--output-sync (4.0)",
+    r"\.WAIT\b": ".WAIT (4.4)",
+    r"\.SHELLSTATUS|MAKE_TERMOUT|MAKE_TERMERR|MAKE_HOST|GNUMAKEFLAGS": "variables of 4.0-4.2",
+    r"^\s*-?load\s": "loadable objects (4.0)",
+    r"--(trace|eval|shuffle|jobserver-style)\b": "--trace, --eval, --shuffle, --jobserver-style (3.82-4.4)",
 }
 
 
@@ -606,7 +611,8 @@ def test_the_patterns_for_make_features_do_find_them():
     samples = [
         "a b &: c", "X != date", "X ::= 1", ".ONESHELL:", ".RECIPEPREFIX = >", ".SHELLFLAGS := -ec",
         ".NOTINTERMEDIATE: x", "undefine X", "define X =", "x: private Y = 1", "$(file >out,text)",
-        "\t$(MAKE) --output-sync",
+        "\t$(MAKE) --output-sync", "all: a .WAIT b", "\t@echo $(.SHELLSTATUS)", "load ./ext.so",
+        "\t$(MAKE) --trace",
     ]
     for sample, (pattern, _) in zip(samples, AFTER_381.items(), strict=True):
         assert re.search(pattern, sample), (pattern, sample)
