@@ -61,9 +61,8 @@ def test_two_jobs_start_on_two_workers_and_a_kernel_keeps_its_job():
     again = schedule.assign(workers)
     assert [(w.number, t.step, t.kernel) for w, t in again] == [(1, "03_themes-Q1", "clean-themes#1")]
     ran(schedule, workers[1], first[1][1])
-    assert [(w.number, t.kind) for w, t in schedule.assign(workers)] == [(2, "release")]  # job 02 is over
-    schedule.finished(workers[1], Task("release"), {"status": "released"})
-    assert workers[1].job is None and schedule.assign(workers) == []  # three short runs: no second kernel
+    assert workers[1].job is None  # its run was the job's last: the worker stopped that kernel
+    assert schedule.assign(workers) == []  # and three themes runs of unknown length are no lane
 
 
 def test_a_job_gets_a_second_kernel_when_its_waiting_runs_are_worth_it():
@@ -145,6 +144,23 @@ def test_nothing_new_starts_after_a_failure():
     assert [t.kind for _, t in schedule.assign(workers)] == []  # worker 1's job still has runs left
     assert schedule.not_started() == ["03_themes-Q2", "03_themes-Q3"]
     assert not schedule.complete
+
+
+def test_a_kernel_whose_job_has_nothing_left_is_released():
+    """Two kernels on one job of three runs: the worker whose run was not the last one keeps its
+    kernel until the job is over, then is told to release it."""
+    plan = make_plan(*themes(3))
+    schedule = schedule_of(plan, timings={s.id: 5.0 for s in plan.steps})
+    workers = [Worker(1), Worker(2)]
+    first = schedule.assign(workers)  # ten seconds waiting after Q1 starts: a second kernel pays
+    assert [(w.number, t.step, t.last) for w, t in first] == [(1, "03_themes-Q1", False), (2, "03_themes-Q2", False)]
+    ran(schedule, *first[0])
+    (worker, task), = schedule.assign(workers)
+    assert (worker.number, task.step, task.last) == (1, "03_themes-Q3", True)
+    ran(schedule, *first[1])
+    assert [(w.number, t.kind) for w, t in schedule.assign(workers)] == [(2, "release")]
+    schedule.finished(workers[1], Task("release"), {"status": "released"})
+    assert workers[1].job is None
 
 
 def test_a_kernel_whose_job_is_finished_is_released_and_its_worker_reused():

@@ -1,19 +1,19 @@
 """The build's scheduler: judges run by run what is out of date, and executes what is on a pool of
 ``--jobs`` worker processes, each holding one kernel at a time; then writes index.html.
 
-The rules, in the order an idle worker applies them (docs/build.md tells the whole story):
+A run is judged when every run it comes after is done: it is executed when its executed notebook is
+missing or older than one of its inputs (:func:`zqf_analysis.build.stamps.step_inputs`), or with
+``force``; its pages are rendered again when they are older than the executed notebook or a page
+source. A run judged up to date is done at once, and the runs waiting for it are judged next. An idle
+worker then takes, in this order (docs/build.md tells the whole story):
 
-1. A run is judged when every run it comes after is done: it is executed when its executed notebook
-   is missing or older than one of its inputs (:func:`zqf_analysis.build.stamps.step_inputs`), or with
-   ``force``; its pages are rendered again when they are older than the executed notebook or a page
-   source. A run judged up to date is done at once, and the runs waiting for it are judged next.
-2. A worker that holds a job's kernel takes that job's next waiting run, in plan order: the runs of a
-   job share its kernel, reset between runs.
-3. Otherwise it starts the job with the most estimated work among those with waiting runs and no
-   kernel yet (a new kernel).
-4. Otherwise it renders pages whose sources changed.
-5. Otherwise it joins a job that already has kernels, with a kernel of its own, when :func:`lane_pays`:
-   the many runs of one notebook then spread over the cores instead of queueing in one kernel.
+1. the next waiting run of the job whose kernel it holds, in plan order: a job's runs share a kernel,
+   reset between runs;
+2. a waiting run of a job with no kernel yet, the job with the most estimated work first;
+3. pages to render again;
+4. a run of a job that already has kernels, with a kernel of its own, when :func:`lane_pays`: the
+   many runs of one notebook then spread over the cores instead of queueing in one kernel;
+5. else it shuts down the kernel of a job that has nothing left.
 
 After a failure nothing new starts; the runs already under way finish.
 """
@@ -185,24 +185,24 @@ class Schedule:
             given.append((worker, task))
 
         if not self.failed:
-            for worker in list(idle):  # rule 2: a kernel's own job first
+            for worker in list(idle):  # rule 1: a kernel's own job first
                 if worker.job and self.waiting[worker.job]:
                     give(worker, self._run(worker, worker.job, new_kernel=False))
             unserved = [j for j in self.jobs if self.waiting[j] and not self._kernels(workers, j)]
-            for job in sorted(unserved, key=lambda j: -self._remaining(j)):  # rule 3
+            for job in sorted(unserved, key=lambda j: -self._remaining(j)):  # rule 2
                 if idle:
                     worker = self._pick(idle)
                     give(worker, self._run(worker, job, new_kernel=True))
-            while idle and self.renders:  # rule 4
+            while idle and self.renders:  # rule 3
                 give(self._pick(idle), Task("render", step=self.renders.pop(0)))
-            while idle:  # rule 5
+            while idle:  # rule 4
                 lanes = [j for j in self.jobs if self.waiting[j] and self._lane_pays(workers, j)]
                 if not lanes:
                     break
                 job = max(lanes, key=lambda j: sum(self.estimate(s) or 0.0 for s in self.waiting[j]))
                 worker = self._pick(idle)
                 give(worker, self._run(worker, job, new_kernel=True))
-        for worker in list(idle):  # a kernel whose job has nothing left is shut down
+        for worker in list(idle):  # rule 5: a kernel whose job has nothing left is shut down
             if worker.job and not self._left(worker.job):
                 give(worker, Task("release"))
         return given
@@ -253,6 +253,8 @@ class Schedule:
         elif result.get("status") == "ran":
             self.measured[task.step] = float(result.get("notebook_s", 0.0))
             self.pages_written = True
+            if task.last:
+                worker.job, worker.kernel = None, ""  # the worker stopped that kernel after the run
             self._done(task.step)
         else:
             self.state[task.step] = "failed"
