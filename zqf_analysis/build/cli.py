@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 
 from zqf_analysis.build import plan as planning
+from zqf_analysis.errors import DataError
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -80,9 +82,13 @@ def build_parser(prog: str = "python -m zqf_analysis") -> argparse.ArgumentParse
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m zqf_analysis.build [options]``: the same as ``python -m zqf_analysis build``."""
-    from zqf_analysis.__main__ import run
-
+    """``python -m zqf_analysis.build [options]``: the same as ``python -m zqf_analysis build``; bad
+    input is reported on stderr with exit code 2."""
     parser = argparse.ArgumentParser(prog="python -m zqf_analysis.build", description=__doc__)
     add_arguments(parser)
-    return run(parser, argv)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -334,14 +334,15 @@ class Pool:
 
     def terminate(self) -> None:
         """End the workers now (an interrupt): their kernels notice that their parent is gone and
-        exit by themselves (ipykernel's parent poller)."""
+        exit by themselves (ipykernel's parent poller). Killed, not asked: while a notebook runs,
+        nbclient catches SIGINT and SIGTERM in the worker to shut its kernel down, and goes on."""
         for executor in self.executors.values():
-            stop = getattr(executor, "terminate_workers", None)  # Python 3.14
-            if stop is not None:
-                stop()
-                continue
-            for process in list((getattr(executor, "_processes", None) or {}).values()):  # before 3.14
-                process.terminate()
+            kill = getattr(executor, "kill_workers", None)  # Python 3.14
+            if kill is not None:
+                kill()
+            else:
+                for process in list((getattr(executor, "_processes", None) or {}).values()):
+                    process.kill()
             executor.shutdown(wait=True, cancel_futures=True)
         self._remove_runtime()
 
