@@ -679,3 +679,25 @@ def test_an_interrupted_build_stops_its_workers_and_kernels_and_keeps_the_last_g
         pytest.fail(f"kernel process {kernel} still runs after the build was interrupted")
     with pytest.raises(ProcessLookupError):
         os.killpg(build_process.pid, 0)  # no worker left in the build's process group
+
+
+@pytest.mark.slow
+def test_a_rendering_change_renders_the_pages_again_without_executing(notebooks, tmp_path):
+    """`report/pages.py` touched: every page is rendered again and nothing executes; `report/index.py`
+    touched: only the index is written again."""
+    out = tmp_path / "out"
+    assert run_build(notebooks, out, "--questions", "Q8").returncode == 0
+    reports = out / "reports" / "synthetic-export"
+    executed = {p: p.stat().st_mtime_ns for p in (reports / "executed").glob("*.ipynb")}
+    for module, expected in (("pages.py", ["rendered"] * 3 + ["index", "built"]), ("index.py", ["index", "built"])):
+        source = ROOT / "zqf_analysis" / "report" / module
+        before = source.stat()
+        try:
+            time.sleep(0.01)
+            source.touch()
+            again = run_build(notebooks, out, "--questions", "Q8")
+        finally:
+            os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert again.returncode == 0, again.stderr
+        assert sorted(line.split()[0] for line in again.stdout.splitlines()) == sorted(expected), again.stdout
+        assert {p: p.stat().st_mtime_ns for p in executed} == executed  # no notebook ran
