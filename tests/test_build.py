@@ -701,3 +701,34 @@ def test_a_rendering_change_renders_the_pages_again_without_executing(notebooks,
         assert again.returncode == 0, again.stderr
         assert sorted(line.split()[0] for line in again.stdout.splitlines()) == sorted(expected), again.stdout
         assert {p: p.stat().st_mtime_ns for p in executed} == executed  # no notebook ran
+
+
+@pytest.mark.slow
+def test_force_runs_every_run_again_and_writes_every_page(notebooks, tmp_path):
+    out = tmp_path / "out"
+    assert run_build(notebooks, out, "--questions", "Q8").returncode == 0
+    reports = out / "reports" / "synthetic-export"
+    pages = {p: p.stat().st_mtime_ns for p in reports.rglob("*.html")}
+    assert len(pages) == 7  # two pages per run and the index
+    forced = run_build(notebooks, out, "--questions", "Q8", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert ran(forced) == ["01_clean", "02_describe", "03_themes-Q8"]
+    assert all(p.stat().st_mtime_ns > before for p, before in pages.items())
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make here to read the Makefile")
+def test_make_report_hands_its_variables_to_the_build():
+    """`make -n` prints the command `make report` would run: every variable becomes an option."""
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", "report", "DATASET=tests/fixtures/synthetic-export",
+         "PARAMS=k=5 03_themes.seed=1", "QUESTIONS=Q8,Q2", "JOBS=1", "FORCE=1", "COMPARE=data/raw/zaqa-2024"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    command = " ".join(result.stdout.replace("\\\n", " ").split())  # the recipe, its lines joined
+    assert command.startswith(".venv/bin/python -m zqf_analysis build ")
+    for option in ("--dataset 'tests/fixtures/synthetic-export'", "--param 'k=5 03_themes.seed=1'",
+                   "--param 'compare=data/raw/zaqa-2024'", "--questions 'Q8,Q2'", "--jobs '1'", "--force"):
+        assert option in command, (option, result.stdout)
+    bare = subprocess.run(["make", "-n", "--no-print-directory", "report"], cwd=ROOT, capture_output=True, text=True)
+    assert "--jobs" not in bare.stdout and "--force" not in bare.stdout  # the build's own defaults

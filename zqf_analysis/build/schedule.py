@@ -20,13 +20,11 @@ After a failure nothing new starts; the runs already under way finish.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -274,7 +272,7 @@ class Pool:
     def __init__(self, plan: Plan, size: int) -> None:
         self.plan = plan
         self.workers = [Worker(n) for n in range(1, size + 1)]
-        self.executors: dict[int, ProcessPoolExecutor] = {}
+        self.executors: dict = {}  # worker number -> its ProcessPoolExecutor
         self.running: dict = {}
         # the kernels' socket folders, removed at the end however the build ends
         self.runtime = tempfile.mkdtemp(prefix="zqf-build-") if os.name == "posix" else None
@@ -283,6 +281,9 @@ class Pool:
         return self.plan.build_dir / "logs" / f"worker-{worker.number}.log"
 
     def submit(self, worker: Worker, task: Task) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         from zqf_analysis.build import steps
 
         executor = self.executors.get(worker.number)
@@ -304,6 +305,8 @@ class Pool:
 
     def wait(self) -> list[tuple[Worker, Task, dict]]:
         """Wait for at least one task to end; what each ended task reported."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
         done, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
         ended = []
         for future in done:
