@@ -640,8 +640,15 @@ def test_planning_imports_no_kernel_machinery_and_no_report_module():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to a process group, as a terminal's Ctrl-C does")
-def test_an_interrupted_build_stops_its_workers_and_kernels_and_keeps_the_last_good_pages(notebooks, tmp_path):
+@pytest.mark.skipif(os.name != "posix", reason="sends POSIX signals")
+@pytest.mark.parametrize(
+    ("signal_number", "to_group"),
+    [(2, True), (15, False)],
+    ids=["ctrl-c-to-the-whole-group", "sigterm-to-the-build-alone"],
+)
+def test_an_interrupted_build_stops_its_workers_and_kernels_and_keeps_the_last_good_pages(
+    notebooks, tmp_path, signal_number, to_group
+):
     out = tmp_path / "out"
     assert run_build(notebooks, out, "--questions", "Q8").returncode == 0
     reports = out / "reports" / "synthetic-export"
@@ -663,7 +670,10 @@ def test_an_interrupted_build_stops_its_workers_and_kernels_and_keeps_the_last_g
     assert marker.is_file(), build_process.communicate()
     time.sleep(0.2)
     kernel = int(marker.read_text())
-    os.killpg(build_process.pid, 2)  # SIGINT to the whole group, as Ctrl-C in a terminal
+    if to_group:
+        os.killpg(build_process.pid, signal_number)  # as Ctrl-C in a terminal: every process of the group
+    else:
+        os.kill(build_process.pid, signal_number)  # as a CI timeout or `kill`: the build alone
     stdout, stderr = build_process.communicate(timeout=60)
     assert build_process.returncode == 130, stderr
     assert "interrupted after" in stderr and "Traceback" not in stderr

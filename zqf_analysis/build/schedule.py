@@ -276,6 +276,8 @@ class Pool:
         self.running: dict = {}
         # the kernels' socket folders, removed at the end however the build ends
         self.runtime = tempfile.mkdtemp(prefix="zqf-build-") if os.name == "posix" else None
+        # the kernels' BLAS and OpenMP threads: the cores shared out among the workers
+        self.threads = max(1, (os.cpu_count() or 1) // size)
 
     def log(self, worker: Worker) -> Path:
         return self.plan.build_dir / "logs" / f"worker-{worker.number}.log"
@@ -292,7 +294,9 @@ class Pool:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=steps.start_worker,
-                initargs=(self.plan, worker.number, str(self.log(worker)), task.kind == "run", self.runtime),
+                initargs=(
+                    self.plan, worker.number, str(self.log(worker)), task.kind == "run", self.runtime, self.threads
+                ),
             )
             self.executors[worker.number] = executor
         if task.kind == "run":
@@ -368,6 +372,7 @@ def build(plan: Plan, *, jobs: int | None = None, force: bool = False, out=None,
     status = 0
     if schedule.has_work():
         pool = Pool(plan, max(1, jobs or default_jobs()))
+        previous = _stop_on_sigterm()
         try:
             status = _drive(schedule, pool, out, err)
             pool.release()  # the kernels exit while the index is written
@@ -377,6 +382,8 @@ def build(plan: Plan, *, jobs: int | None = None, force: bool = False, out=None,
             print(f"  interrupted after {time.monotonic() - started:.1f} s: the runs under way were stopped, "
                   "the last good pages kept", file=err, flush=True)
             return 130
+        finally:
+            _restore_sigterm(previous)
         pool.close()
     else:
         _index(plan, schedule, status, force, out)
@@ -386,6 +393,28 @@ def build(plan: Plan, *, jobs: int | None = None, force: bool = False, out=None,
     verdict = "built" if status == 0 else "FAILED"
     print(f"  {verdict} {index} in {time.monotonic() - started:.1f} s", file=out, flush=True)
     return status
+
+
+def _stop_on_sigterm():
+    """Treat SIGTERM (a CI timeout, ``kill``) as Ctrl-C while workers run, so they end with the build;
+    the handler it replaces, or None where signals cannot be set (another thread, no SIGTERM)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        return None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
+
+
+def _restore_sigterm(previous) -> None:
+    if previous is not None:
+        import signal
+
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _index(plan: Plan, schedule: Schedule, status: int, force: bool, out) -> None:

@@ -26,17 +26,32 @@ from zqf_analysis.io import write_text_atomic
 _WORKER: dict = {}
 
 
-def start_worker(plan: Plan, number: int, log: str, kernel: bool = True, runtime: str | None = None) -> None:
+#: Thread pools a kernel's libraries size from these (OpenBLAS under NumPy and SciPy, OpenMP under
+#: scikit-learn and torch, MKL where present).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def start_worker(
+    plan: Plan, number: int, log: str, kernel: bool = True, runtime: str | None = None, threads: int = 0
+) -> None:
     """Set a worker process up (the pool's initializer): its output goes to ``log``, the environment
     its kernels inherit is set, its first kernel starts at once when it will run notebooks
     (``kernel``; its sockets in ``runtime``), and papermill and nbconvert are set up on a thread while
-    that kernel starts. An interrupt (Ctrl-C) is the main process's to handle: it ends the workers."""
+    that kernel starts. An interrupt (Ctrl-C) is the main process's to handle: it ends the workers.
+
+    ``threads`` caps each kernel's BLAS and OpenMP threads (unless the environment already sets them),
+    so that the workers' kernels together use the cores once: left alone, each library starts a thread
+    per core, and two themes runs side by side on 2,000 answers took 27-42 s each against 10-26 s one
+    after the other (OpenBLAS's threads of the two kernels fighting for two cores)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     handle, terminal = redirect_output(Path(log))
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     os.environ["ZQF_OUTPUT_ROOT"] = str(plan.output_root)
     os.environ.setdefault("PYTHONHASHSEED", "0")  # set for the kernels, which are new processes
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no model is ever downloaded at run time
+    if threads:
+        for name in THREAD_VARIABLES:
+            os.environ.setdefault(name, str(threads))
     from zqf_analysis.report import pages
 
     pages.avoid_slow_imports()
