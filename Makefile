@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lock report test test-fast lab bench lint clean distclean
+.PHONY: help venv lock floors report test test-fast lab bench lint clean distclean
 
 help: ## Show this help (the default goal)
 	@echo "zqf-analysis: reproducible analysis of the ZAQA micro-credentials survey"
@@ -45,6 +45,19 @@ lock: ## Regenerate requirements.lock from pyproject.toml (needs the package reg
 	@$(BIN)/python -m uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 	  --fork-strategy fewest --quiet -o $(LOCK)
 	@echo "[lock] $(LOCK) written; run make venv to install it"
+
+# The floors: the lowest versions pyproject.toml allows for each direct dependency, installed into a
+# venv of their own, must pass the fast tests (found pandas 2.1.1, numpy 1.24.4, jinja2 3.1.2 and
+# nbconvert 7.16.5). Run it after raising or lowering a floor.
+FLOORS := .venv-floors
+floors: ## Check the dependency floors: install the lowest allowed versions and run the fast tests
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet uv
+	@$(BIN)/python -m uv pip compile pyproject.toml --extra dev --resolution lowest-direct \
+	  --python-version 3.11 --quiet -o $(FLOORS).txt
+	@test -x $(FLOORS)/bin/python || $(PYTHON) -m venv $(FLOORS)
+	@$(FLOORS)/bin/python -m pip install --quiet -r $(FLOORS).txt && $(FLOORS)/bin/python -m pip install --quiet --no-deps -e .
+	@$(FLOORS)/bin/python -m pytest -q -p no:cacheprovider -m "not slow and not browser"
 
 # The report: a thin front end of `python -m zqf_analysis build`, which plans, judges what is out of
 # date and runs it on a pool of JOBS workers itself (no make needed; docs/build.md).

@@ -16,9 +16,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts  # noqa: E402
-from zqf_analysis.themes.segment import is_substantive, split_segments  # noqa: E402
+from zqf_analysis.data.text import is_substantive  # noqa: E402
 from zqf_analysis.themes.cluster import choose_k, cluster_vectors  # noqa: E402
+from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts  # noqa: E402
+from zqf_analysis.themes.segment import split_segments  # noqa: E402
 
 ANSWERS = 10_000
 TARGET_SECONDS = 30.0

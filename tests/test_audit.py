@@ -280,7 +280,7 @@ def test_most_frequent_designation_counts_what_is_written():
 def test_a_claim_naming_an_unknown_option_is_a_clear_error():
     with pytest.raises(DataError, match="option 'Z' is not an option of Q4"):
         audit.audit_claims(_claim("share", "10%", "Q4", "Z"), _data({"A": 1}))
-    with pytest.raises(DataError, match="needs a single or multi question"):
+    with pytest.raises(DataError, match=r"needs a closed \(single, multi, ranking or scale\) question"):
         audit.audit_claims(_claim("share", "10%", "Q2", "A"), _data({"A": 1}))
 
 

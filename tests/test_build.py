@@ -742,3 +742,15 @@ def test_make_report_hands_its_variables_to_the_build():
         assert option in command, (option, result.stdout)
     bare = subprocess.run(["make", "-n", "--no-print-directory", "report"], cwd=ROOT, capture_output=True, text=True)
     assert "--jobs" not in bare.stdout and "--force" not in bare.stdout  # the build's own defaults
+
+
+def test_the_build_checks_the_coded_sample_parameter_with_the_themes_rule(tmp_path):
+    from zqf_analysis.build.plan import check_parameter
+
+    kwargs = {"notebook": tmp_path / "03_themes.ipynb", "dataset": SYNTHETIC, "questionnaire": None}
+    with pytest.raises(DataError, match=r"03_themes.ipynb: parameter coded_sample='missing.csv': expected an existing"):
+        check_parameter("coded_sample", "missing.csv", "", **kwargs)
+    sample = tmp_path / "sample.csv"
+    sample.write_text("response_id,codes\n1,a\n", encoding="utf-8")
+    check_parameter("coded_sample", str(sample), "", **kwargs)
+    check_parameter("coded_sample", "none", "", **kwargs)

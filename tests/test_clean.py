@@ -88,8 +88,9 @@ def test_unmapped_institutions_get_a_default_name_and_no_type():
 
 def test_missing_counts_stay_empty_with_the_base(tables):
     counts = tables["closed_counts"]
-    assert list(counts.columns) == ["question_id", "option", "count", "base", "status"]
+    assert list(counts.columns) == ["question_id", "option", "count", "base", "status", "write_ins"]
     assert set(counts["base"]) == {23}
+    assert counts["write_ins"].isna().all()  # the published report never says which Other answers were typed
     missing = counts[counts["status"] == "missing"]
     assert len(missing) == 25 and missing["count"].isna().all()
 
@@ -109,7 +110,13 @@ def test_duplicates_are_found_within_a_question_only():
 def test_outputs_are_byte_identical_on_rerun(raw_dataset, tmp_path):
     first = clean_dataset_to(raw_dataset, tmp_path / "a")
     second = clean_dataset_to(raw_dataset, tmp_path / "b")
-    assert [p.name for p in first] == ["institutions.csv", "closed_counts.csv", "open_responses.csv"]
+    assert [p.name for p in first] == [
+        "institutions.csv",
+        "closed_counts.csv",
+        "open_responses.csv",
+        "consent_excluded.csv",  # the record of the consent rule (Q14): nobody, for published counts
+        "consent_summary.csv",
+    ]
     for a, b in zip(first, second, strict=False):
         assert a.read_bytes() == b.read_bytes()
     mtimes = [p.stat().st_mtime_ns for p in first]

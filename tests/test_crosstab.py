@@ -26,6 +26,9 @@ from zqf_analysis.stats.exact import FISHER, NO_TEST_SAME
 from zqf_analysis.stats.intervals import interval_settings
 
 TINY = FIXTURES / "tiny-groups-export"
+#: Disclosure control off: the machinery's counts, group by group, as a person counts them in export.csv
+#: (the default merges the groups under 3 respondents: tests/test_disclosure.py).
+EVERY_GROUP = GroupSettings(min_disclosure=1)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +43,7 @@ def _cell(frame, group, question, option):
 
 
 def test_counts_and_bases_by_institution_type_are_those_counted_by_hand(tiny):
-    table = crosstab_dataset(tiny, "institution_type")
+    table = crosstab_dataset(tiny, "institution_type", EVERY_GROUP)
     assert list(table.columns) == CROSSTAB_COLUMNS
     # universities: rows 1-4 (Agree, Agree, Disagree, Agree)
     assert tuple(_cell(table, "university", "Q2", "Agree")[["count", "base"]]) == (3, 4)
@@ -65,7 +68,7 @@ def test_counts_and_bases_by_institution_type_are_those_counted_by_hand(tiny):
 
 
 def test_group_of_one_and_small_bases_carry_a_note(tiny):
-    table = crosstab_dataset(tiny, "institution_type", GroupSettings(min_base=4))
+    table = crosstab_dataset(tiny, "institution_type", GroupSettings(min_base=4, min_disclosure=1))
     assert "small base: 1 respondent (under 4)" in _cell(table, "public_body", "Q2", "Agree")["note"]
     assert _cell(table, "university", "Q2", "Agree")["note"] == ""
 
@@ -77,13 +80,13 @@ def test_all_same_column_gets_no_test(tiny):
 
 
 def test_multi_select_option_is_a_two_by_two_fishers_test_by_sector(tiny):
-    table = crosstab_dataset(tiny, "sector")
+    table = crosstab_dataset(tiny, "sector", EVERY_GROUP)
     # Badges by sector, Q3 answered: education 7 (rows 1-5, 7; 6 left it blank), public body 1, unmapped 1,
     # no answer 1. Badges: education 3 (rows 1, 2, 4), public body 1 (row 8), unmapped 1 (row 10), none 0.
     assert tuple(_cell(table, "education", "Q3", "Badges")[["count", "base"]]) == (3, 6)
     row = _cell(table, "education", "Q3", "Badges")
     assert row["test"] != FISHER  # four groups: not a 2x2
-    two = crosstab_dataset(load_dataset(TINY, population="zambian_education"), "Q2")
+    two = crosstab_dataset(load_dataset(TINY, population="zambian_education"), "Q2", EVERY_GROUP)
     # population zambian_education keeps rows 1, 2, 3, 5, 6; by Q2 (Agree 1, 2; Disagree 3, 5; Unsure 6)
     badges = two[(two["question_id"] == "Q3") & (two["option"] == "Badges")]
     # Unsure (row 6) left Q3 blank: a group with base 0, dropped from the test, which is then 2x2
@@ -151,16 +154,22 @@ def test_themes_by_group_and_the_quotes_under_each_group(tiny):
         "4": {"funding", "recognition"},
         "8": {"recognition"},
     }
-    codes, labels = dataset_groups(tiny, "institution_type")
+    codes, labels = dataset_groups(tiny, "institution_type", min_disclosure=1)
     table = themes_table(themes, "Q5", tiny.responses["response_id"], codes, len(labels))
     by = dict(zip(labels, table.bases, strict=True))
     assert by == {"public_body": 1, "training_institute": 0, "university": 3, "unmapped": 0, "no answer": 0}
     recognition = table.counts[:, table.options.index("recognition")]
     assert dict(zip(labels, recognition, strict=True))["university"] == 2  # rows 3 and 4
-    quotes = theme_quotes(themes, "recognition", tiny.responses["response_id"], codes, labels)
+    quotes = theme_quotes(themes, "recognition", tiny.responses["response_id"], codes, labels, min_disclosure=1)
     assert quotes == {
         "public_body": [("8", "Recognition by employers is weak.")],
         "university": [("3", "Employers do not recognise short courses."), ("4", "recognition.")],
     }
-    crosstab = crosstab_dataset(tiny, "institution_type", extra=[table])
+    # with disclosure control (the default), the public body's one respondent is quoted under no name of its own
+    quotes = theme_quotes(themes, "recognition", tiny.responses["response_id"], codes, labels)
+    assert quotes == {
+        "university": [("3", "Employers do not recognise short courses."), ("4", "recognition.")],
+        "other groups": [("8", "Recognition by employers is weak.")],
+    }
+    crosstab = crosstab_dataset(tiny, "institution_type", EVERY_GROUP, extra=[table])
     assert tuple(_cell(crosstab, "university", "Q5", "funding")[["count", "base"]]) == (2, 3)

@@ -60,9 +60,34 @@ def test_a_finding_never_leads_with_a_small_group():
 
 def test_crosstab_command_writes_the_csv(tmp_path, capsys):
     target = tmp_path / "x.csv"
-    assert main(["crosstab", "--dataset", str(TINY), "--by", "Q2", "--output", str(target), "--adjust", "bh"]) == 0
+    command = ["crosstab", "--dataset", str(TINY), "--by", "Q2", "--output", str(target), "--adjust", "bh"]
+    assert main([*command, "--min-disclosure", "1"]) == 0
     table = pd.read_csv(target)
     assert set(table["group"]) == {"Agree", "Disagree", "Unsure", "no answer"}
+    # by default Unsure (1) and no answer (1) are merged, with Disagree (4) so that the merged group has 3 or more
+    assert main(command) == 0
+    assert list(dict.fromkeys(pd.read_csv(target)["group"])) == ["Agree", "other groups"]
     assert "Q2: " in capsys.readouterr().out
     assert main(["crosstab", "--dataset", str(TINY), "--by", "Q3"]) == 2  # a multi question is no group
     assert main(["crosstab", "--dataset", str(RAW), "--by", "institution_type", "--output", str(target)]) == 2
+
+
+def test_an_anonymous_survey_is_broken_down_by_nothing_unless_asked(tmp_path):
+    """No institution question and no groups: declared: no group variable is guessed, and the page says
+    how to choose one; naming a question as ``by`` then works as usual."""
+    folder = tmp_path / "anonymous"
+    folder.mkdir()
+    export = pd.read_csv(TINY / "export.csv", dtype=str, keep_default_na=False).drop(columns=["Institution"])
+    export.to_csv(folder / "export.csv", index=False)
+    text = (TINY / "questionnaire.yaml").read_text(encoding="utf-8")
+    questionnaire = text.split("groups:")[0].replace("  - id: Q1\n    type: institution\n    text: Institution\n", "")
+    (folder / "questionnaire.yaml").write_text(questionnaire, encoding="utf-8")
+    result = run_groups(GroupParams(dataset=str(folder), output_root=str(tmp_path / "out")))
+    assert result.by == [] and result.crosstabs.empty
+    assert summary_lines(result)[0].startswith("No group variable: this dataset has no institution question")
+    assert "Q2, Q4, Q6" in summary_lines(result)[0]
+    chosen = run_groups(GroupParams(dataset=str(folder), by="Q4", output_root=str(tmp_path / "out"), min_disclosure=1))
+    assert set(chosen.crosstabs["group"]) == {"Zambia", "Malawi"}
+    # by default Malawi (2 respondents) is never shown alone, and Zambia alone would give it back by subtraction
+    merged = run_groups(GroupParams(dataset=str(folder), by="Q4", output_root=str(tmp_path / "out")))
+    assert set(merged.crosstabs["group"]) == {"other groups"}

@@ -8,9 +8,15 @@ import pytest
 import yaml
 from conftest import FIXTURES, RAW
 
-from zqf_analysis.data.groups import NO_ANSWER, choose_population, group_codes, group_variables
+from zqf_analysis.data.groups import (
+    NO_ANSWER,
+    choose_population,
+    default_group_variables,
+    group_codes,
+    group_variables,
+)
 from zqf_analysis.data.load import load_dataset
-from zqf_analysis.data.questionnaire import load_questionnaire
+from zqf_analysis.data.questionnaire import load_questionnaire, parse_questionnaire
 from zqf_analysis.errors import DataError
 
 TINY = FIXTURES / "tiny-groups-export"
@@ -20,6 +26,15 @@ def test_group_variables_of_a_dataset():
     variables = group_variables(load_questionnaire(TINY / "questionnaire.yaml"))
     assert list(variables) == ["institution_type", "Q2", "Q4", "Q6", "sector"]
     assert variables["sector"].label_of("university") == "education"
+
+
+def test_default_group_variables_are_declared_groups_else_institution_type_else_none():
+    assert default_group_variables(load_questionnaire(TINY / "questionnaire.yaml")) == ["sector"]
+    assert default_group_variables(load_questionnaire(RAW / "questionnaire.yaml")) == ["institution_type"]
+    anonymous = parse_questionnaire(
+        {"questions": [{"id": "Q1", "type": "single", "text": "Sector?", "options": ["A", "B"]}]}
+    )
+    assert default_group_variables(anonymous) == []  # no question is guessed
 
 
 def test_derived_group_merges_institution_types_and_keeps_no_answer():

@@ -26,7 +26,8 @@ def test_real_questionnaire_options_in_form_order(raw_dataset):
 @pytest.mark.parametrize(
     ("question", "message"),
     [
-        ({"id": "Q2", "type": "ranking", "text": "x"}, "question Q2: type 'ranking' is not one of"),
+        ({"id": "Q2", "type": "matrix", "text": "x"}, "question Q2: type 'matrix' is not one of"),
+        ({"id": "Q2", "type": "ranking", "text": "x"}, "question Q2: a ranking question needs a list of options"),
         ({"id": "Q2", "type": "multi", "text": "x"}, "question Q2: a multi question needs a list of options"),
         (
             {"id": "Q2", "type": "open", "text": "x", "options": ["a"]},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -31,7 +33,8 @@ def test_changed_texts_show_the_verbatim_text_redacted_and_what_changed():
     assert "3 answer(s) changed by cleaning" in page
     assert "<td>Write to [email] or call [phone]</td>" in page
     assert "<td>e-mail address redacted, phone number redacted</td>" in page
-    assert "<td>Short&nbsp;&nbsp;courses</td>" in page and "<td>white space</td>" in page  # spacing as typed
+    # spacing as typed (pandas 3 writes the second space as &nbsp;, so that a browser shows it; pandas 2 does not)
+    assert re.search(r"<td>Short(?:&nbsp;| ){2}courses</td>", page) and "<td>white space</td>" in page
     assert "open_responses.csv" in page  # says where the originals are
 
 

@@ -50,9 +50,7 @@ def test_renumber_and_chance_baseline():
 
 
 def test_top_terms_are_class_based():
-    terms = top_terms(
-        ["high fees", "fees too high", "no recognition", "recognition lacking"], np.array([0, 0, 1, 1])
-    )
+    terms = top_terms(["high fees", "fees too high", "no recognition", "recognition lacking"], np.array([0, 0, 1, 1]))
     assert terms[0][:2] == ["fees", "high"] and terms[1][0] == "recognition"
 
 
@@ -162,3 +160,45 @@ def test_adjusted_rand_equals_scikit_learns_on_random_labellings():
     # labels may be any hashable values; one cluster against one cluster is full agreement
     assert adjusted_rand(["x", "x", "y"], ["p", "p", "q"]) == 1.0
     assert adjusted_rand([0, 0, 0], [1, 1, 1]) == 1.0
+
+
+def test_q8_learning_from_a_coded_sample_writes_the_review_queue_and_its_sheets(tmp_path):
+    """20 of the 23 Q8 answers as the analyst's sample (their primary codes from the author's coding):
+    those 20 keep their hand codes, the other 3 are coded by the learned coder, the quality estimate
+    is there and the review queue goes to a CSV and to tables.xlsx."""
+    import openpyxl
+
+    human = pd.read_csv(HUMAN, dtype=str)
+    sample = tmp_path / "sample.csv"
+    human.head(20).rename(columns={"code": "codes"}).to_csv(sample, index=False)
+    result = run_themes(ThemeParams(question="Q8", coded_sample=str(sample), output_root=str(tmp_path)))
+    coded = result.learned.coded.set_index("response_id")
+    first = human.head(20).set_index("response_id")["code"]
+    assert (coded.loc[first.index, "theme"] == first).all()
+    assert (coded.loc[first.index, "source"] == "sample").all()
+    assert (coded["source"] == "learned").sum() == 3
+    assert result.quality["answers"] == 20 and result.quality["folds"] == 5
+    assert set(result.review_queue["response_id"]) <= set(coded.index[coded["source"] == "learned"])
+    workbook = openpyxl.load_workbook(tmp_path / "reports" / "zaqa-2024" / "tables.xlsx")
+    assert {"Q8 review", "Q8 coder quality"} <= set(workbook.sheetnames)
+    assert (tmp_path / "data" / "processed" / "zaqa-2024" / "themes_Q8_review.csv").is_file()
+
+
+def test_a_three_answer_sample_falls_back_to_the_codebook_in_the_stage(tmp_path):
+    sample = tmp_path / "sample.csv"
+    pd.read_csv(HUMAN, dtype=str).head(3).rename(columns={"code": "codes"}).to_csv(sample, index=False)
+    result = run_themes(ThemeParams(question="Q8", coded_sample=str(sample)), write=False)
+    assert result.quality is None and "too few to learn from" in result.learned.messages[0]
+    plain = run_themes(ThemeParams(question="Q8"), write=False)
+    assert result.responses["primary_code"].tolist() == plain.responses["primary_code"].tolist()
+
+
+def test_file_parameters_share_one_rule():
+    from zqf_analysis.themes.params import FILE_PARAMETERS, check_file_parameter
+
+    assert "coded_sample" in FILE_PARAMETERS
+    assert check_file_parameter("coded_sample", "none", lambda v: False) == "none"
+    with pytest.raises(DataError, match="coded_sample='x.csv': expected an existing file"):
+        check_file_parameter("coded_sample", "x.csv", lambda v: False)
+    with pytest.raises(DataError, match="coded_sample: file not found"):
+        ThemeParams(coded_sample="missing.csv").coded_sample_path()

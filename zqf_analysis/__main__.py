@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 
 from zqf_analysis.errors import DataError
 
@@ -17,6 +18,17 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from zqf_analysis.data.draft import check_draft, write_draft
+
+    target, draft = write_draft(args.export, args.output, sheet=args.sheet, force=args.force)
+    kinds = ", ".join(f"{n} {t}" for t, n in sorted(Counter(q.type for q in draft.questions).items()))
+    print(f"{target}: {len(draft.questions)} questions drafted from {draft.rows} rows ({kinds})")
+    print(f"  {draft.checks} inference(s) to review, marked '# check:' in the file")
+    print(f"  {check_draft(target)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m zqf_analysis", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -26,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--output", help="output folder (default: data/processed/<dataset name>)")
     clean.add_argument("--separator", help="multi-select separator of an export (default ';')")
     clean.set_defaults(run=_clean)
+
+    init = commands.add_parser("init", help="draft questionnaire.yaml from a per-respondent export, for review")
+    init.add_argument("--export", required=True, help="the export (.xlsx, .csv or .txt) as the form tool wrote it")
+    init.add_argument("--output", help="where to write the draft (default: questionnaire.yaml beside the export)")
+    init.add_argument("--sheet", help="the workbook's sheet (default: the first)")
+    init.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    init.set_defaults(run=_init)
 
     # Later stages register their commands here (themes: code, cluster; build: build).
     for register in _registrations():

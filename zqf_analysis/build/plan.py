@@ -20,8 +20,15 @@ from pathlib import Path
 from zqf_analysis import paths
 from zqf_analysis.errors import DataError
 from zqf_analysis.stats.intervals import interval_settings
-from zqf_analysis.stats.params import check_adjust, check_by, check_compare, check_min_base, check_population
-from zqf_analysis.themes.params import check_backend, check_k, check_seed
+from zqf_analysis.stats.params import (
+    check_adjust,
+    check_by,
+    check_compare,
+    check_min_base,
+    check_min_disclosure,
+    check_population,
+)
+from zqf_analysis.themes.params import FILE_PARAMETERS, check_backend, check_file_parameter, check_k, check_seed
 
 KERNEL = "zqf-analysis"
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_[A-Za-z0-9_-]+\.ipynb$")
@@ -207,6 +214,7 @@ _RULES = {
     "ci_method": _check_ci_method,
     "adjust": check_adjust,
     "min_base": check_min_base,
+    "min_disclosure": check_min_disclosure,
 }
 #: Parameters whose rule needs the dataset's questionnaire (group variables, declared filters).
 _DATASET_RULES = {"by": check_by, "population": check_population}
@@ -224,9 +232,8 @@ def check_parameter(
         if not (dataset / "questionnaire.yaml").is_file():
             fail(f"a dataset folder holding questionnaire.yaml ({dataset} has none)")
     elif name == "question":
-        open_ids = [q.id for q in questionnaire.open]
-        if value not in open_ids:
-            fail(f"an open question of {dataset.name}'s questionnaire: {', '.join(open_ids) or 'none'}")
+        if value not in [q.id for q in questionnaire.free_text]:  # write-ins (Q3_other) may be themed too
+            fail(f"an open question of {dataset.name}'s questionnaire: {_free_text_ids(questionnaire)}")
     elif name in _RULES or name in _DATASET_RULES:
         try:
             _RULES[name](value) if name in _RULES else _DATASET_RULES[name](value, questionnaire)
@@ -237,9 +244,11 @@ def check_parameter(
             check_compare(value, paths.resolve)
         except DataError as exc:
             raise DataError(exc.problem, file=notebook) from None
-    elif name in ("codebook", "human_coding"):
-        if value not in ("", "none", "None", None) and not _existing(value, dataset):
-            fail("an existing file (relative to the project or the dataset folder), '' or 'none'")
+    elif name in FILE_PARAMETERS:
+        try:
+            check_file_parameter(name, value, lambda v: _existing(v, dataset))
+        except DataError as exc:
+            raise DataError(exc.problem, file=notebook) from None
     elif name == "output_root":
         if not isinstance(value, str):
             fail("a folder path or ''")
@@ -248,6 +257,13 @@ def check_parameter(
         same = isinstance(value, type(default)) or (isinstance(default, float) and isinstance(value, numeric))
         if not same or isinstance(value, bool) != isinstance(default, bool):
             fail(f"a {type(default).__name__} like the notebook's default {default!r}")
+
+
+def _free_text_ids(questionnaire) -> str:
+    """``Q2, Q8, Q13, or a closed question's write-ins (Q3_other, ...)``: what a themes run may take."""
+    named = ", ".join(q.id for q in questionnaire.open) or "none"
+    write_ins = [q.id for q in questionnaire.write_ins]
+    return named + (f", or a closed question's write-ins ({', '.join(write_ins)})" if write_ins else "")
 
 
 def _existing(value: object, dataset: Path) -> bool:
@@ -384,11 +400,14 @@ def plan_build(
             known = sorted({p for nb in targets for p in defaults[nb]} - set(BUILD_PARAMETERS))
             where = f"{scope}.ipynb has only" if scope else "no notebook has it; their parameters are"
             raise DataError(f"unknown parameter {name!r}: {where} {', '.join(known) or 'none'}")
+    # Every open question is themed by default; a closed question's write-ins (Q3_other: usually a handful
+    # of answers) only when named with --questions.
     open_ids = [q.id for q in questionnaire.open]
+    eligible = [q.id for q in questionnaire.free_text]
     for question_id in questions or []:
-        if question_id not in open_ids:
+        if question_id not in eligible:
             raise DataError(
-                f"--questions {question_id}: not an open question; the open ones are {', '.join(open_ids)}",
+                f"--questions {question_id}: not an open question; the open ones are {_free_text_ids(questionnaire)}",
                 file=dataset_path / "questionnaire.yaml",
             )
 

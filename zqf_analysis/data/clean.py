@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from zqf_analysis.data.consent import consent_tables
 from zqf_analysis.data.load import Dataset, load_dataset
 from zqf_analysis.data.text import answer_key, clean_text, is_substantive
 from zqf_analysis.errors import DataError
@@ -96,30 +97,47 @@ def unused_mappings(institutions: pd.DataFrame, institution_map: pd.DataFrame | 
 
 
 def closed_counts(dataset: Dataset) -> pd.DataFrame:
-    """``question_id, option, count, base, status``; a missing count stays empty, never 0.
+    """``question_id, option, count, base, status, write_ins``; a missing count stays empty, never 0.
 
     Published counts have as base the survey's respondents (the report gives no per-question
-    non-response); an export's counts carry the submissions that answered the question.
+    non-response); an export's counts carry the submissions that answered the question. ``write_ins``
+    is, on an Other option's row of an export, how many of its answers were typed in; empty elsewhere
+    and in published counts (not known). A ranking's count is its first choices.
     """
     counts = dataset.counts.copy()
     if "base" not in counts.columns:
         counts["base"] = dataset.respondents
+    if "write_ins" not in counts.columns:
+        counts["write_ins"] = pd.NA
     counts["base"] = counts["base"].astype(int)
     counts["count"] = counts["count"].astype("Int64")
-    return counts[["question_id", "option", "count", "base", "status"]].reset_index(drop=True)
+    counts["write_ins"] = counts["write_ins"].astype("Int64")
+    return counts[["question_id", "option", "count", "base", "status", "write_ins"]].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------- the stage
 
 
 def clean_dataset(dataset: Dataset) -> dict[str, pd.DataFrame]:
-    """The three processed tables of ``dataset``, keyed by their file stem."""
-    question_order = tuple(q.id for q in dataset.questionnaire.open)
-    return {
+    """The processed tables of ``dataset``, keyed by their file stem: institutions, closed counts, open
+    responses (write-ins included, as ``<id>_other``), when the questionnaire has ranking questions
+    their ranks (``rankings``: question_id, option, rank, count), and with a consent rule its record
+    (``consent_excluded``: the response ids left out; ``consent_summary``)."""
+    question_order = tuple(q.id for q in dataset.questionnaire.free_text)
+    tables = {
         "institutions": clean_institutions(dataset.institutions, dataset.institution_map),
         "closed_counts": closed_counts(dataset),
         "open_responses": clean_open_responses(dataset.open_responses, question_order),
+        **consent_tables(dataset.consent),
     }
+    if dataset.questionnaire.of_type("ranking"):
+        ranks = dataset.rankings if dataset.rankings is not None else None
+        tables["rankings"] = (
+            ranks.reset_index(drop=True)
+            if ranks is not None
+            else pd.DataFrame(columns=["question_id", "option", "rank", "count"])
+        )
+    return tables
 
 
 def clean_dataset_to(
@@ -156,6 +174,11 @@ def read_processed(folder: str | Path) -> dict[str, pd.DataFrame]:
     counts = tables["closed_counts"]
     counts["count"] = pd.to_numeric(counts["count"].replace("", None)).astype("Int64")
     counts["base"] = counts["base"].astype(int)
+    if "write_ins" in counts.columns:
+        counts["write_ins"] = pd.to_numeric(counts["write_ins"].replace("", None)).astype("Int64")
+    if (folder / "rankings.csv").is_file():
+        ranks = pd.read_csv(folder / "rankings.csv", dtype={"question_id": str, "option": str}, keep_default_na=False)
+        tables["rankings"] = ranks
     tables["institutions"]["submissions"] = tables["institutions"]["submissions"].astype(int)
     tables["open_responses"]["substantive"] = tables["open_responses"]["substantive"].eq("True")
     return tables

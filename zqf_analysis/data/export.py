@@ -1,12 +1,11 @@
 """Per-respondent exports as Microsoft Forms and Google Forms write them (CSV or XLSX): the columns
-mapped to questions, every cell checked against the questionnaire, and the answers tabulated into the
-tables a published dataset has."""
+mapped to questions, every cell checked against the questionnaire (a value that is no option, in a
+question with an "Other" option, is a write-in counted as Other and kept as text), and the answers
+tabulated into the tables a published dataset has."""
 
 from __future__ import annotations
 
-import functools
-import re
-import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,40 +13,56 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from zqf_analysis.data.choices import (  # noqa: F401 - split_choices is part of the loader's interface
+    SEPARATORS,
+    ambiguous_labels,
+    choose_separator,
+    misfit,
+    read_cell,
+    separator_evidence,
+    split_choices,
+)
+from zqf_analysis.data.columns import (  # noqa: F401 - FORM_METADATA_COLUMNS too
+    FORM_METADATA_COLUMNS,
+    RESPONSE_ID_COLUMNS,
+    column_plan,
+    headers_for,
+    is_ignored,
+    is_metadata,
+    normal,
+)
+from zqf_analysis.data.detect import TextFormat, text_format
 from zqf_analysis.data.files import csv_header, csv_memory_pool, read_csv_arrow_table, read_text_table, xlsx_engine
 from zqf_analysis.data.questionnaire import Question, Questionnaire
-from zqf_analysis.data.validate import (
-    SHOWN_FAILURES,
-    failures_error,
+from zqf_analysis.data.tabulate import (  # noqa: F401 - tabulate_export and the answer readers are part of the loader
+    _distinct,
+    _open_answers,
+    _open_answers_arrow,
+    tabulate_export,
 )
+from zqf_analysis.data.validate import SHOWN_FAILURES, failures_error
 from zqf_analysis.errors import DataError
-
-#: Columns that Microsoft Forms and Google Forms add to an export besides the questions.
-FORM_METADATA_COLUMNS = (
-    "ID",
-    "Start time",
-    "Completion time",
-    "Email",
-    "Name",
-    "Last modified time",
-    "Timestamp",
-    "Email address",
-    "Total points",
-    "Score",
-)
-
-
-RESPONSE_ID_COLUMNS = ("ID", "response_id", "Response ID")
-
 
 #: How many rows above the header an XLSX export may carry (titles, notes, blank rows).
 MAX_TITLE_ROWS = 20
+#: File suffixes read as delimited text (Excel's "Unicode Text" is a .txt).
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+@dataclass(frozen=True)
+class ExportRead:
+    """A checked export: the responses (see :func:`read_export`), the multi-select separator used, and
+    notes saying how the file was read (encoding, delimiter, separator, columns left out)."""
+
+    responses: pd.DataFrame
+    separator: str
+    notes: tuple[str, ...] = ()
 
 
 def read_export(
     path: str | Path,
     questionnaire: Questionnaire,
-    separator: str = ";",
+    separator: str | None = None,
     sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Read a per-respondent export and check every cell against the questionnaire.
@@ -57,24 +72,74 @@ def read_export(
     and the institution) are pandas categoricals with the distinct answers, sorted, as categories,
     exactly ``column.astype("category")`` of the text: a million rows hold each long option label
     once instead of a million times, and counting them is counting integer codes. Multi-select
-    cells stay joined by ``separator`` (:func:`tabulate_export` splits them); the response id and
-    open answers stay text.
+    cells stay joined by their separator (:func:`tabulate_export` splits them); the response id and
+    open answers stay text. ``separator`` overrides the questionnaire's ``export: separator``; without
+    either it is detected from the cells. ``responses.attrs["separator"]`` holds the one used.
     """
+    return read_export_details(path, questionnaire, separator, sheet).responses
+
+
+def read_export_details(
+    path: str | Path,
+    questionnaire: Questionnaire,
+    separator: str | None = None,
+    sheet: str | int | None = None,
+) -> ExportRead:
+    """:func:`read_export`, with the separator used and notes on how the file was read."""
     path = Path(path)
     if not path.is_file():
         raise DataError("export file not found", file=path)
     responses = None
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw, header_row = _read_xlsx(path, questionnaire, sheet)
-    elif path.suffix.lower() in (".csv", ".txt"):
-        responses, header_row = _read_export_csv_arrow(path, questionnaire), 1
-        raw = read_text_table(path) if responses is None else None
+    notes: list[str] = []
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        chosen_sheet = sheet if sheet is not None else questionnaire.export.get("sheet")
+        raw, header_row = _read_xlsx(path, questionnaire, chosen_sheet)
+        reading = ""
+    elif suffix in TEXT_SUFFIXES:
+        fmt = _text_format(path, questionnaire)
+        reading = fmt.describe()
+        notes.append(f"Read {reading}.")
+        header_row = 1
+        responses = _read_export_csv_arrow(path, questionnaire, fmt.delimiter) if fmt.utf8 else None
+        if responses is None:
+            declared = bool(questionnaire.export.get("encoding")) or fmt.encoding.startswith("utf-16")
+            try:
+                raw = read_text_table(path, fmt.delimiter, fmt.encoding if declared else None)
+            except DataError as exc:
+                if not exc.problem.startswith("not a valid CSV file"):
+                    raise
+                raise DataError(
+                    f"not a valid CSV file read {reading}: {exc.problem.split(': ', 1)[-1].strip()}; if the file "
+                    "was saved otherwise, set export: delimiter: and encoding: in questionnaire.yaml",
+                    file=path,
+                ) from None
     else:
-        raise DataError(f"unsupported export format {path.suffix!r}; expected .csv or .xlsx", file=path)
+        raise DataError(
+            f"unsupported export format {path.suffix!r}; expected .csv, .txt (tab-separated) or .xlsx", file=path
+        )
     if responses is None:
-        responses = _map_columns(raw, questionnaire, path)
+        responses = _map_columns(raw, questionnaire, path, reading)
+        notes += responses.attrs.pop("notes", [])
+    separator, how = _choose_separator(responses, questionnaire, path, separator)
+    if how:
+        notes.append(how[0].upper() + how[1:] + ".")
     _check_answers(responses, questionnaire, path, separator, first_row=header_row + 1)
-    return responses
+    notes += repeated_write_ins(responses, questionnaire, separator)
+    responses.attrs["separator"] = separator
+    return ExportRead(responses, separator, tuple(notes))
+
+
+def _text_format(path: Path, questionnaire: Questionnaire) -> TextFormat:
+    """The CSV's encoding and delimiter: declared, or detected by which delimiter names the questions."""
+    wanted = {normal(h) for q in questionnaire.questions for h in headers_for(q)}
+    ignore = questionnaire.export.get("ignore_columns", [])
+
+    def known(header: str) -> bool:
+        return normal(header) in wanted or is_metadata(header) or is_ignored(header, ignore)
+
+    export = questionnaire.export
+    return text_format(path, export.get("encoding"), export.get("delimiter"), known)
 
 
 def _read_xlsx(path: Path, questionnaire: Questionnaire, sheet: str | int | None) -> tuple[pd.DataFrame, int]:
@@ -88,9 +153,9 @@ def _read_xlsx(path: Path, questionnaire: Questionnaire, sheet: str | int | None
     if grid.dropna(how="all").empty:
         raise DataError("the workbook's sheet is empty", file=path)
     grid = grid.fillna("")
-    wanted = {_normal(h) for q in questionnaire.questions for h in _headers_for(q)}
+    wanted = {normal(h) for q in questionnaire.questions for h in headers_for(q)}
     for position in range(min(MAX_TITLE_ROWS, len(grid))):
-        cells = [_normal(str(c)) for c in grid.iloc[position]]
+        cells = [normal(str(c)) for c in grid.iloc[position]]
         if sum(c in wanted for c in cells) >= max(1, len(questionnaire.questions) // 2):
             body = grid.iloc[position + 1 :].reset_index(drop=True)
             body.columns = [str(c).strip() for c in grid.iloc[position]]
@@ -106,52 +171,6 @@ def _read_xlsx(path: Path, questionnaire: Questionnaire, sheet: str | int | None
     )
 
 
-def _normal(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
-
-
-def _headers_for(question: Question) -> list[str]:
-    headers = [question.id]
-    if question.column:
-        headers.append(question.column)
-    if question.text:
-        headers.append(question.text)
-    return headers
-
-
-def _column_plan(columns: list[str], questionnaire: Questionnaire, path: Path) -> tuple[dict[str, str], str | None]:
-    """Which export column holds each question (column -> question id, in the file's order) and which
-    holds the response id (or None); extra or missing columns are an error."""
-    by_header = {_normal(h): q.id for q in questionnaire.questions for h in _headers_for(q)}
-    metadata = {_normal(c) for c in FORM_METADATA_COLUMNS}
-    rename: dict[str, str] = {}
-    extra: list[str] = []
-    id_column = None
-    for column in columns:
-        key = _normal(column)
-        if key in by_header:
-            if by_header[key] in rename.values():
-                raise DataError(f"two columns map to question {by_header[key]}", file=path, column=column)
-            rename[column] = by_header[key]
-        elif key in {_normal(c) for c in RESPONSE_ID_COLUMNS} and id_column is None:
-            id_column = column
-        elif key not in metadata:
-            extra.append(column)
-    missing = [q.id for q in questionnaire.questions if q.id not in rename.values()]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"no column for question(s) {', '.join(missing)}")
-        if extra:
-            parts.append(f"unexpected column(s) {', '.join(repr(c) for c in extra)}")
-        raise DataError(
-            "; ".join(parts) + "; expected one column per question (headed by its id, its 'column' or its "
-            f"wording in questionnaire.yaml) plus form metadata ({', '.join(FORM_METADATA_COLUMNS)})",
-            file=path,
-        )
-    return rename, id_column
-
-
 def _tabulated_ids(questionnaire: Questionnaire) -> set[str]:
     """Question ids whose answers are counted (closed questions and the institution): stored as
     categoricals. Open answers are only kept, so they stay text."""
@@ -161,10 +180,11 @@ def _tabulated_ids(questionnaire: Questionnaire) -> set[str]:
     return ids
 
 
-def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path) -> pd.DataFrame:
+def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path, reading: str = "") -> pd.DataFrame:
     """Rename the export's columns to question ids (extra or missing columns are an error), strip
     every cell, and store the tabulated answers as categoricals (see :func:`read_export`)."""
-    rename, id_column = _column_plan(list(raw.columns), questionnaire, path)
+    plan = column_plan(list(raw.columns), questionnaire, path, reading, cells=lambda c: raw[c].astype(str).tolist())
+    rename, id_column = plan.rename, plan.id_column
     responses = raw[list(rename)].rename(columns=rename)
     responses = responses[[q.id for q in questionnaire.questions]]
     if id_column is not None:
@@ -178,10 +198,14 @@ def _map_columns(raw: pd.DataFrame, questionnaire: Questionnaire, path: Path) ->
         if column in tabulated:
             codes, uniques = pd.factorize(responses[column], sort=False)
             responses[column] = _categorical([codes], pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
-    return responses.reset_index(drop=True)
+    responses = responses.reset_index(drop=True)
+    if plan.by_content:
+        named = ", ".join(repr(c) for c in plan.by_content)
+        responses.attrs["notes"] = [f"Left out as form metadata, from their cells (times or e-mail addresses): {named}"]
+    return responses
 
 
-def _read_export_csv_arrow(path: Path, questionnaire: Questionnaire) -> pd.DataFrame | None:
+def _read_export_csv_arrow(path: Path, questionnaire: Questionnaire, delimiter: str = ",") -> pd.DataFrame | None:
     """The responses of a CSV export read by Arrow, keeping only the columns it needs, or None when
     the plain route (:func:`read_text_table` then :func:`_map_columns`) must read the file or report
     its problem.
@@ -189,21 +213,22 @@ def _read_export_csv_arrow(path: Path, questionnaire: Questionnaire) -> pd.DataF
     The tabulated answers are dictionary-encoded while parsing (each distinct cell text is held once);
     form metadata columns are parsed but never converted. The result equals the plain route's.
     """
-    header = csv_header(path, ",")
+    header = csv_header(path, delimiter)
     if header is None:
         return None
     columns = [name.strip() for name in header]
     try:
-        rename, id_column = _column_plan(columns, questionnaire, path)
+        plan = column_plan(columns, questionnaire, path)
     except DataError:
         return None  # the plain route reports it, after its own checks (empty file, no data rows)
+    rename, id_column = plan.rename, plan.id_column
     position = {name: i for i, name in enumerate(columns)}
     tabulated = _tabulated_ids(questionnaire)
     dictionary = pa.dictionary(pa.int32(), pa.string())
     types = {position[column]: dictionary if qid in tabulated else pa.string() for column, qid in rename.items()}
     if id_column is not None:
         types[position[id_column]] = pa.string()
-    table = read_csv_arrow_table(path, ",", header, types)
+    table = read_csv_arrow_table(path, delimiter, header, types)
     if table is None or table.num_rows == 0:
         return None
     by_question = {qid: f"c{position[column]}" for column, qid in rename.items()}
@@ -302,64 +327,71 @@ def _strip(column: pd.Series) -> pd.Series:
     return column.str.strip()
 
 
-def split_choices(cell: str, options: tuple[str, ...], separator: str) -> list[str]:
-    """The options chosen in one multi-select cell, in the form's order.
-
-    Options whose label contains the separator (Google Forms joins with ``", "`` and labels contain
-    commas) are matched whole first, so "Not certain, we do not have relevant data" stays one choice.
-    Unknown pieces are returned prefixed with ``"?"`` for the caller to report.
-
-    >>> split_choices("Badges;Other;", ("Badges", "Other"), ";")
-    ['Badges', 'Other']
-    >>> split_choices("Not certain, we do not have data, Other", ("Not certain, we do not have data", "Other"), ", ")
-    ['Not certain, we do not have data', 'Other']
-    """
-    return list(_split_choices(cell, tuple(options), separator))
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _split_choices(cell: str, options: tuple[str, ...], separator: str) -> tuple[str, ...]:
-    # Cached: validation and tabulation both split each distinct cell, and a big export repeats them.
-    whole, splitter, labels = _choice_patterns(options, separator)
-    rest = cell.strip()
-    known: set[str] = set()
-    unknown: list[str] = []
-    for option, pattern in whole:
-        if pattern.search(rest):
-            known.add(option)
-            rest = pattern.sub(separator, rest, count=1)
-    for piece in rest.split(splitter):
-        piece = piece.strip()
-        if piece in labels:
-            known.add(piece)
-        elif piece:
-            unknown.append(f"?{piece}")
-    return tuple([o for o in options if o in known] + unknown)
+def _choose_separator(
+    responses: pd.DataFrame, questionnaire: Questionnaire, path: Path, override: str | None
+) -> tuple[str, str]:
+    """The multi-select separator: ``override`` (the command line's), else ``export: separator``, else
+    the one the cells show; a declared one that plainly does not fit the cells is an error. Returns it
+    and a sentence on how it was chosen ("" when no question splits cells)."""
+    declared = override if override is not None else questionnaire.export.get("separator")
+    split = [q for q in questionnaire.closed if q.type in ("multi", "ranking")]
+    if not split:
+        return declared or ";", ""
+    cells = [(q, _distinct(responses[q.id])) for q in split]
+    if declared:
+        if separator_evidence(cells, (declared,)).fits(declared):  # it joins known options: it fits
+            problem = None
+        else:
+            problem = misfit(declared, separator_evidence(cells, tuple(dict.fromkeys((declared, *SEPARATORS)))))
+        if problem:
+            raise DataError(problem.replace("export: separator", "--separator") if override else problem, file=path)
+        where = "given with --separator" if override is not None else "set in export: separator"
+        return declared, f"multi-select separator {declared!r} ({where})"
+    return choose_separator(separator_evidence(cells))
 
 
-@functools.lru_cache(maxsize=256)
-def _choice_patterns(
-    options: tuple[str, ...], separator: str
-) -> tuple[tuple[tuple[str, re.Pattern], ...], str, frozenset[str]]:
-    """The options whose label contains the separator, longest first, each with the pattern that finds
-    it whole between separators; what to split the rest on; the set of labels. Built once per question,
-    not once per cell."""
-    joined = sorted((o for o in options if separator.strip() in o), key=len, reverse=True)
-    sep = re.escape(separator)
-    whole = tuple((o, re.compile(rf"(?:^|{sep}){re.escape(o)}(?={sep}|$)")) for o in joined)
-    return whole, separator.strip() or separator, frozenset(options)
+#: A write-in typed word for word by this many respondents may be an option the questionnaire lacks.
+REPEATED_WRITE_IN = 3
+
+
+def repeated_write_ins(responses: pd.DataFrame, questionnaire: Questionnaire, separator: str) -> list[str]:
+    """Notes on write-ins several respondents typed word for word: an option missing from
+    questionnaire.yaml (or renamed in the form) would look the same, and is counted as Other. The
+    write-in is shown as a page may show an answer (:func:`~zqf_analysis.data.text.redact_verbatim`)."""
+    from zqf_analysis.data.text import redact_verbatim
+
+    notes = []
+    for question in questionnaire.closed:
+        if question.other is None:
+            continue
+        typed: dict[str, int] = {}
+        for cell, size in _distinct(responses[question.id]).items():
+            text = read_cell(cell, question, separator).write_in if cell else None
+            if text:
+                typed[text] = typed.get(text, 0) + size
+        often = sorted(((n, t) for t, n in typed.items() if n >= REPEATED_WRITE_IN), reverse=True)
+        if often:
+            shown = "; ".join(f"{redact_verbatim(t)[:60]!r} ({n})" for n, t in often[:3])
+            notes.append(
+                f"{question.id}: write-ins typed by several respondents, counted as {question.other}: {shown}. If "
+                "one is an option of the form, add it to questionnaire.yaml."
+            )
+    return notes
 
 
 def _check_answers(
     responses: pd.DataFrame, questionnaire: Questionnaire, path: Path, separator: str, first_row: int
 ) -> None:
-    """Every closed cell must name known options, and no more than ``max_choices`` of them.
+    """Every closed cell must name known options (in a question with an Other option, what is left is
+    a write-in), no more than ``max_choices`` of them, a ranking each option once, and no cell may hold
+    a label that is also other options joined by the separator (it has two readings).
 
     Each distinct cell value is checked once, so a million rows cost a few thousand checks; the
     error counts every failing cell and lists the first few with their file row numbers.
     """
     problems: list[str] = []
     expected: dict[str, tuple[str, ...]] = {}  # options of each question shown with an unknown option
+    ambiguous: dict[str, str] = {}  # question id -> the label with two readings
     total = 0
     duplicated = _duplicated(responses["response_id"])
     if duplicated.any():
@@ -386,18 +418,27 @@ def _check_answers(
             rows = rows_by_value.setdefault(cell, [])
             if len(rows) < SHOWN_FAILURES:
                 rows.append(row)
-        shown = [
+        problems += [
             f"row {row + first_row}, question {question.id}: {issues[cell]}"
             for cell, rows in rows_by_value.items()
             for row in rows
         ]
         if any("unknown option" in issues[cell] for cell in rows_by_value):
             expected[question.id] = question.options
-        problems += shown
+        two = [read_cell(c, question, separator).ambiguous for c in rows_by_value if "two readings" in issues[c]]
+        if two:
+            ambiguous[question.id] = two[0]
     if problems:
         # The options are named once per question, not on every line: the message stays short.
         note = " ".join(f"Options of {qid}: {'; '.join(options)}." for qid, options in expected.items())
-        raise failures_error(problems, path, total=total, note=note)
+        for qid, label in ambiguous.items():
+            parts = ambiguous_labels(questionnaire[qid].options, separator)[label]
+            note += (
+                f" In {qid} the option {label!r} is also {' + '.join(repr(p) for p in parts)} joined by "
+                f"{separator!r}, so no count of these cells can be trusted: load an export whose choices are "
+                "joined by ';' (Google Forms' own CSV download) and set export: separator: ';'."
+            )
+        raise failures_error(problems, path, total=total, note=note.strip())
 
 
 def _duplicated(ids: pd.Series) -> np.ndarray:
@@ -416,151 +457,10 @@ def _duplicated(ids: pd.Series) -> np.ndarray:
     return ids.duplicated(keep="first").to_numpy()
 
 
-def _distinct(column: pd.Series) -> dict[str, int]:
-    """Each distinct cell value and how many rows hold it (one hash pass over the column).
-
-    A categorical column (as :func:`read_export` returns the closed answers) is counted from its
-    integer codes. For a text column the answer is remembered while its (immutable) Arrow data
-    lives, since checking and tabulating an export both need it for every closed column.
-    """
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        categories = column.cat.categories
-        sizes = np.bincount(codes[codes >= 0], minlength=len(categories))
-        return {str(value): size for value, size in zip(categories.tolist(), sizes.tolist(), strict=True) if size}
-    data = column.array.__arrow_array__() if isinstance(column.array, pd.arrays.ArrowStringArray) else None
-    if data is not None:
-        remembered = _DISTINCT_SEEN.get(id(data))
-        if remembered is not None and remembered[0]() is data:
-            return remembered[1]
-    sizes = column.value_counts(sort=False, dropna=False)
-    distinct = {str(value): int(size) for value, size in zip(sizes.index, sizes.to_numpy(), strict=True)}
-    if data is not None:
-        key = id(data)
-        _DISTINCT_SEEN[key] = (weakref.ref(data, lambda _ref: _DISTINCT_SEEN.pop(key, None)), distinct)
-    return distinct
-
-
-_DISTINCT_SEEN: dict[int, tuple[weakref.ref, dict[str, int]]] = {}
-
-
 def _cell_problem(cell: str, question: Question, separator: str) -> str | None:
-    if question.type == "single":
-        if cell not in question.options:
-            return f"unknown option {cell!r}"
-        return None
-    chosen = split_choices(cell, question.options, separator)
-    unknown = [c[1:] for c in chosen if c.startswith("?")]
-    if unknown:
-        return f"unknown option {unknown[0]!r}"
-    if question.max_choices is not None and len(chosen) > question.max_choices:
-        return f"{len(chosen)} options chosen, but the question allows at most {question.max_choices}"
+    reading = read_cell(cell, question, separator)
+    if reading.problem:
+        return reading.problem
+    if reading.ambiguous:
+        return f"{reading.ambiguous!r} has two readings (one option, or several joined by {separator!r})"
     return None
-
-
-def tabulate_export(responses: pd.DataFrame, questionnaire: Questionnaire, separator: str = ";") -> dict:
-    """Turn a checked export into the published tables: counts, open responses and institutions.
-
-    Counts have status ``tabulated`` and a ``base`` equal to the submissions that answered the
-    question (non-empty cell), which is the honest denominator for its shares. Each distinct cell is
-    split once and weighted by how many rows hold it, so the cost grows with the rows only through
-    one factorisation per column.
-    """
-    rows = []
-    for question in questionnaire.closed:
-        tally = dict.fromkeys(question.options, 0)
-        base = 0
-        for cell, size in _distinct(responses[question.id]).items():
-            if not cell:
-                continue
-            base += size
-            if question.type == "single":
-                chosen: tuple[str, ...] = (cell,)
-            else:
-                chosen = _split_choices(cell, question.options, separator)
-            for option in chosen:
-                tally[option] += size
-        for option, count in tally.items():
-            rows.append(
-                {
-                    "question_id": question.id,
-                    "option": option,
-                    "count": count,
-                    "status": "tabulated",
-                    "source": "tabulated from the per-respondent export",
-                    "base": base,
-                }
-            )
-    counts = pd.DataFrame(rows, columns=["question_id", "option", "count", "status", "source", "base"])
-    counts["count"] = counts["count"].astype("Int64")
-
-    open_ids = [q.id for q in questionnaire.open]
-    arrow_text = all(isinstance(responses[c].array, pd.arrays.ArrowStringArray) for c in ["response_id", *open_ids])
-    open_responses = (_open_answers_arrow if arrow_text and open_ids else _open_answers)(responses, open_ids)
-
-    institution = questionnaire.institution
-    if institution is not None:
-        # Institutions in order of first appearance, each with its number of submissions.
-        codes, uniques = pd.factorize(responses[institution.id], sort=False)
-        names = [str(name) for name in uniques]
-        sizes = np.bincount(codes, minlength=len(names))
-        named = [i for i, name in enumerate(names) if name]
-        institutions = pd.DataFrame(
-            {
-                "institution": pd.Index([names[i] for i in named], dtype=str),
-                "submissions": sizes[named].astype(int),
-                "source": "tabulated from the per-respondent export",
-            }
-        )
-    else:
-        institutions = pd.DataFrame(columns=["institution", "submissions", "source"])
-    return {
-        "counts": counts,
-        "open_responses": open_responses.reset_index(drop=True),
-        "institutions": institutions.reset_index(drop=True),
-    }
-
-
-def _open_answers(responses: pd.DataFrame, open_ids: list[str]) -> pd.DataFrame:
-    """The answered (non-empty) cells of the open questions: question_id, response_id, text, question
-    by question in row order."""
-    frames = []
-    for qid in open_ids:
-        answered = (responses[qid] != "").to_numpy()
-        frames.append(
-            pd.DataFrame(
-                {
-                    "question_id": qid,
-                    "response_id": responses["response_id"][answered],
-                    "text": responses[qid][answered],
-                }
-            )
-        )
-    if not frames:
-        return pd.DataFrame(columns=["question_id", "response_id", "text"])
-    return pd.concat(frames, ignore_index=True)
-
-
-def _open_answers_arrow(responses: pd.DataFrame, open_ids: list[str]) -> pd.DataFrame:
-    """:func:`_open_answers` for Arrow text (what :func:`read_export` returns), with Arrow's kernels
-    writing into the jemalloc pool: the answered text of the million-row benchmark export is about
-    150 MB, which pandas' own filter (default pool) copied in 0.54 s, 0.46 s of it kernel time,
-    against 0.23 s here (see :func:`csv_memory_pool`)."""
-    pool = csv_memory_pool()
-    ids = responses["response_id"].array.__arrow_array__()
-    parts = []
-    for qid in open_ids:
-        text = responses[qid].array.__arrow_array__()
-        answered = pc.fill_null(pc.not_equal(text, ""), True)  # a missing cell is kept, as != "" keeps it
-        kept = pc.filter(text, answered, memory_pool=pool)
-        parts.append(
-            pa.table(
-                {
-                    "question_id": pa.repeat(pa.scalar(qid, pa.string()), len(kept), memory_pool=pool),
-                    "response_id": pc.filter(ids, answered, memory_pool=pool),
-                    "text": kept,
-                }
-            )
-        )
-    return pa.concat_tables(parts).to_pandas()
-

@@ -11,29 +11,47 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from zqf_analysis.data.detect import HEAD_BYTES, sniff_encoding
 from zqf_analysis.errors import DataError
 
 
-def decode_bytes(data: bytes, file: str | Path) -> str:
-    """Text of a file: UTF-8 (a byte-order mark is dropped), else Windows-1252, else a clear error."""
+def decode_bytes(data: bytes, file: str | Path, encoding: str | None = None) -> str:
+    """Text of a file in ``encoding`` (a Python codec, see :func:`zqf_analysis.data.detect.sniff_encoding`),
+    or when None: UTF-16 when a byte-order mark or zero bytes say so, UTF-8 (a byte-order mark is
+    dropped), else Windows-1252; a file that decodes in none of them is a clear error."""
     if not data.strip():
         raise DataError("the file is empty", file=file)
+    if encoding is None:
+        encoding, _ = sniff_encoding(data[:HEAD_BYTES])
+        if encoding == "cp1252":
+            encoding = "utf-8-sig"  # the whole file is tried as UTF-8 first, then Windows-1252
+        strict = encoding != "utf-8-sig"
+    else:
+        strict = True
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as utf8_error:
+        return data.decode(encoding)
+    except UnicodeDecodeError as first:
+        if strict:
+            raise DataError(
+                f"cannot decode the file as {encoding} (byte 0x{data[first.start]:02x} at offset {first.start}); "
+                "set export: encoding: in questionnaire.yaml to how it was saved (utf-8, utf-16 or cp1252)",
+                file=file,
+            ) from None
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise DataError(
-                f"cannot decode the file: not UTF-8 (bad byte at offset {utf8_error.start}) and not "
-                f"Windows-1252 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8",
+                f"cannot decode the file: not UTF-8 (bad byte at offset {first.start}) and not "
+                f"Windows-1252 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8, or set "
+                "export: encoding: in questionnaire.yaml",
                 file=file,
             ) from None
 
 
-def read_text_table(path: str | Path, separator: str = ",") -> pd.DataFrame:
+def read_text_table(path: str | Path, separator: str = ",", encoding: str | None = None) -> pd.DataFrame:
     """A CSV file as a frame of strings (empty cells are ""), refusing empty and header-only files.
 
+    ``separator`` is the field delimiter; ``encoding`` a Python codec (None: see :func:`decode_bytes`).
     Well-formed UTF-8 files are parsed by Arrow's multi-threaded reader; anything it is not sure of
     (another encoding, ragged rows, blank or repeated header names) goes through pandas, whose
     messages and column naming are the reference, so both routes give the same frame.
@@ -41,17 +59,17 @@ def read_text_table(path: str | Path, separator: str = ",") -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise DataError("file not found", file=path)
-    frame = _read_csv_arrow(path, separator)
+    frame = _read_csv_arrow(path, separator) if encoding in (None, "utf-8", "utf-8-sig") else None
     if frame is None:
-        frame = _read_csv_pandas(path, separator)
+        frame = _read_csv_pandas(path, separator, encoding)
     if frame.empty:
         raise DataError("the file has a header but no data rows", file=path)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
 
-def _read_csv_pandas(path: Path, separator: str) -> pd.DataFrame:
-    text = decode_bytes(path.read_bytes(), path)
+def _read_csv_pandas(path: Path, separator: str, encoding: str | None = None) -> pd.DataFrame:
+    text = decode_bytes(path.read_bytes(), path, encoding)
     try:
         return pd.read_csv(
             io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, na_filter=False, engine="c"
@@ -63,7 +81,7 @@ def _read_csv_pandas(path: Path, separator: str) -> pd.DataFrame:
 
 
 #: Bytes read to find the header row before the whole file is handed to Arrow.
-_HEAD_BYTES = 1 << 16
+_HEAD_BYTES = HEAD_BYTES
 
 
 #: Arrow parses blocks of this size in parallel; each becomes one chunk of every column. Arrow's

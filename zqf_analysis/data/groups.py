@@ -94,6 +94,16 @@ def _parse_group(entry: object, position: int, questionnaire: Questionnaire, kno
     return GroupVariable(name, source, pairs, str(entry.get("text") or f"{name} (from {source})"))
 
 
+def default_group_variables(questionnaire: Questionnaire) -> list[str]:
+    """The group variables a dataset is broken down by when none is named: its ``groups:`` entries if it
+    declares any, else ``institution_type`` when the form has an institution question, else none (an
+    anonymous survey is broken down only by a variable the analyst chooses; no question is guessed)."""
+    declared = [str(entry.get("name")) for entry in questionnaire.groups if isinstance(entry, dict)]
+    if declared:
+        return declared
+    return [INSTITUTION_TYPE] if questionnaire.institution is not None else []
+
+
 def group_variable(questionnaire: Questionnaire, name: str) -> GroupVariable:
     """The group variable called ``name``; a :class:`DataError` lists the ones there are."""
     variables = group_variables(questionnaire)
@@ -297,13 +307,13 @@ def population_mask(
 def _multi_matches(column: pd.Series, question, condition: Condition, separator: str) -> np.ndarray:
     import numpy as np
 
-    from zqf_analysis.data.export import split_choices
+    from zqf_analysis.data.choices import read_cell
 
     column = _categorical(column)
     hits = []
     for cell in column.cat.categories:
         cell = str(cell).strip()
-        chosen = split_choices(cell, question.options, separator) if cell else [NO_ANSWER]
+        chosen = read_cell(cell, question, separator).chosen if cell else [NO_ANSWER]  # a write-in: Other
         hits.append(any(c in condition.values for c in chosen))
     lookup = np.array([*hits, NO_ANSWER in condition.values])
     return lookup[column.cat.codes.to_numpy()]

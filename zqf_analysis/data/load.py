@@ -2,7 +2,8 @@
 
 A dataset is a folder holding ``questionnaire.yaml`` and either the published tables
 (``counts.csv``, ``open_responses.csv``, ``institutions.csv``) or one per-respondent export
-(``export.csv`` or ``export.xlsx``, one row per submission, as Microsoft or Google Forms write them).
+(``export.csv``, ``export.xlsx``, or ``export.txt`` as Excel's "Unicode Text" writes it; one row per
+submission, as Microsoft or Google Forms write them).
 Optional files: ``institution_map.csv``, ``claims.csv``, ``codebooks/*.yaml``. Every reader fails with a
 :class:`DataError` that names the file, row, question and column; nothing here writes anything.
 """
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from zqf_analysis.data.export import read_export, tabulate_export
+from zqf_analysis.data.consent import ConsentSummary, apply_consent, published_summary, withhold_in_answers
+from zqf_analysis.data.export import read_export_details, repeated_write_ins, tabulate_export
 from zqf_analysis.data.files import read_text_table
 from zqf_analysis.data.groups import PopulationSummary, apply_population, choose_population
 from zqf_analysis.data.questionnaire import Questionnaire, load_questionnaire
@@ -30,7 +32,7 @@ from zqf_analysis.data.validate import (
 )
 from zqf_analysis.errors import DataError
 
-EXPORT_NAMES = ("export.csv", "export.xlsx")
+EXPORT_NAMES = ("export.csv", "export.xlsx", "export.txt")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,14 @@ class Dataset:
     responses: pd.DataFrame | None = None
     # The population the questionnaire's filter (or the chosen one) kept; None: every respondent.
     population: PopulationSummary | None = None
+    # question_id, option, rank, count of every ranking question (an export's; empty otherwise).
+    rankings: pd.DataFrame | None = None
+    # How the export was read: encoding, delimiter, multi-select separator (see read_export_details).
+    notes: tuple[str, ...] = ()
+    # The multi-select separator the export's cells were split on.
+    separator: str = ";"
+    # What the questionnaire's consent rule did (who was left out, who is anonymised); None: no rule.
+    consent: ConsentSummary | None = None
 
     @property
     def raw_files(self) -> list[Path]:
@@ -63,10 +73,11 @@ def load_dataset(path: str | Path, separator: str | None = None, population: str
     """Load and validate the dataset folder at ``path``.
 
     ``separator`` overrides how multi-select cells of an export are joined (``;`` for Microsoft
-    Forms, the default; ``", "`` for Google Forms); the questionnaire's ``export.separator`` is used
-    otherwise. ``population`` chooses the respondents covered (see :func:`data.groups.choose_population`):
-    ``""`` the questionnaire's ``filter:`` (everyone if it has none), ``"all"`` everyone, or a name
-    under ``filters:``; every table is then tabulated from those respondents only.
+    Forms and Google Forms' CSV download, ``", "`` for Google's linked Sheet); otherwise the
+    questionnaire's ``export: separator`` is used, or the separator the cells show. ``population``
+    chooses the respondents covered (see :func:`data.groups.choose_population`): ``""`` the
+    questionnaire's ``filter:`` (everyone if it has none), ``"all"`` everyone, or a name under
+    ``filters:``; every table is then tabulated from those respondents only.
     """
     path = Path(path)
     if not path.is_dir():
@@ -93,19 +104,26 @@ def load_dataset(path: str | Path, separator: str | None = None, population: str
     if export_path is None:
         raise DataError(
             "the dataset has neither counts.csv nor a per-respondent export "
-            f"({' or '.join(EXPORT_NAMES)}, or the file named under 'export' in questionnaire.yaml)",
+            f"({', '.join(EXPORT_NAMES)}, or the file named under 'export' in questionnaire.yaml)",
             file=path,
         )
-    sep = separator if separator is not None else questionnaire.export.get("separator", ";")
-    responses = read_export(export_path, questionnaire, separator=sep, sheet=questionnaire.export.get("sheet"))
-    responses, kept = apply_population(responses, questionnaire, institution_map, chosen, sep)
-    tables = tabulate_export(responses, questionnaire, separator=sep)
+    read = read_export_details(export_path, questionnaire, separator=separator or None)
+    # consent first: a refuser is gone before any population, count or text is made from the answers
+    responses, institution_map, consent = apply_consent(read.responses, questionnaire, institution_map, read.separator)
+    responses, kept = apply_population(responses, questionnaire, institution_map, chosen, read.separator)
+    tables = tabulate_export(responses, questionnaire, separator=read.separator)
+    notes = read.notes
+    if consent is not None and consent.left_out:  # a refuser's write-in reaches no page through a note either
+        before = set(repeated_write_ins(read.responses, questionnaire, read.separator))
+        notes = tuple(n for n in notes if n not in before) + tuple(
+            repeated_write_ins(responses, questionnaire, read.separator)
+        )
     return Dataset(
         name=name,
         path=path,
         questionnaire=questionnaire,
         counts=tables["counts"],
-        open_responses=tables["open_responses"],
+        open_responses=withhold_in_answers(tables["open_responses"], consent),
         institutions=tables["institutions"],
         respondents=len(responses),
         kind="export",
@@ -113,6 +131,10 @@ def load_dataset(path: str | Path, separator: str | None = None, population: str
         claims=claims,
         responses=responses,
         population=kept,
+        rankings=tables["rankings"],
+        notes=notes,
+        separator=read.separator,
+        consent=consent,
     )
 
 
@@ -125,7 +147,19 @@ def _find_export(path: Path, questionnaire: Questionnaire) -> Path | None:
         return candidate
     found = [path / n for n in EXPORT_NAMES if (path / n).is_file()]
     if len(found) > 1:
-        raise DataError("both export.csv and export.xlsx are present; keep one", file=path)
+        raise DataError(f"{' and '.join(p.name for p in found)} are all present; keep one", file=path)
+    if not found:  # the export as downloaded ("Survey (1-40).xlsx"): the folder's one export-like file
+        tables = {"institution_map.csv", "claims.csv", "open_responses.csv", "institutions.csv"}
+        found = sorted(
+            p for p in path.iterdir()
+            if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv") and p.name not in tables
+        )
+        if len(found) > 1:
+            raise DataError(
+                f"several files could be the export ({', '.join(p.name for p in found[:4])}); name it under "
+                "export: file: in questionnaire.yaml",
+                file=path,
+            )
     return found[0] if found else None
 
 
@@ -169,6 +203,7 @@ def _load_published(
         kind="published",
         institution_map=institution_map,
         claims=claims,
+        consent=published_summary(questionnaire.consent, counts) if questionnaire.consent else None,
     )
 
 

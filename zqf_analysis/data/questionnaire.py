@@ -1,20 +1,33 @@
 """The questionnaire codebook: questions, their types and options, read from ``questionnaire.yaml``.
 
-Every other stage asks the questionnaire what a question is (open, single, multi) and which options it
-has, so a dataset for another survey only needs its own YAML.
+Every other stage asks the questionnaire what a question is (open, single, multi, ranking, scale) and
+which options it has, so a dataset for another survey only needs its own YAML. A closed question with an
+"Other" option also has a free-text question ``<id>_other``: the write-ins typed in place of "Other".
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from zqf_analysis.data.consent import ConsentRule, parse_consent
 from zqf_analysis.errors import DataError
 
-QUESTION_TYPES = ("institution", "open", "single", "multi")
-CLOSED_TYPES = ("single", "multi")
+QUESTION_TYPES = ("institution", "open", "single", "multi", "ranking", "scale")
+CLOSED_TYPES = ("single", "multi", "ranking", "scale")
+#: Closed types whose counts give each answering respondent exactly one option (for a ranking, the
+#: option ranked first), so the counts add up to the base.
+ONE_ANSWER_TYPES = ("single", "ranking", "scale")
+#: Types whose cells may hold a write-in typed in place of their "Other" option.
+WRITE_IN_TYPES = ("single", "multi")
+#: Option labels read as the form's "Other" (English, French, Portuguese, Spanish), compared ignoring
+#: case, a trailing colon and "(please specify)"-like notes; ``other:`` in the YAML names any other label.
+OTHER_LABELS = ("other", "others", "autre", "autres", "outro", "outra", "outros", "outras", "otro", "otra", "otros")
+#: Keys the ``export:`` mapping may hold.
+EXPORT_KEYS = ("file", "sheet", "separator", "delimiter", "encoding", "ignore_columns")
 
 
 @dataclass(frozen=True)
@@ -27,10 +40,26 @@ class Question:
     options: tuple[str, ...] = ()
     max_choices: int | None = None
     column: str | None = None
+    #: The option that takes write-ins (a cell value that is no option counts as this one), or None.
+    other: str | None = None
+    #: Scale questions sharing a ``group`` are drawn together (one statement of a Likert grid each).
+    group: str | None = None
+    #: For a write-in question (``Q3_other``): the id of the closed question it belongs to.
+    write_in_of: str | None = None
 
     @property
     def is_closed(self) -> bool:
         return self.type in CLOSED_TYPES
+
+    @property
+    def one_answer(self) -> bool:
+        """True when each answering respondent counts once (single, scale, a ranking's first choice)."""
+        return self.type in ONE_ANSWER_TYPES
+
+    @property
+    def write_in_id(self) -> str | None:
+        """The id of this question's write-in answers (``Q3_other``), or None without an Other option."""
+        return f"{self.id}_other" if self.other is not None else None
 
     def option_index(self, option: str) -> int:
         """Position of ``option`` in the form's order (raises ``ValueError`` if unknown)."""
@@ -52,16 +81,18 @@ class Questionnaire:
     filter: object = None
     filters: dict = field(default_factory=dict)
     comparison: dict = field(default_factory=dict)
+    # The consent question and what its options mean (``consent:``; data/consent.py), or None.
+    consent: ConsentRule | None = None
 
     def __getitem__(self, question_id: str) -> Question:
-        for question in self.questions:
+        for question in (*self.questions, *self.write_ins):
             if question.id == question_id:
                 return question
         known = ", ".join(q.id for q in self.questions)
         raise KeyError(f"unknown question id {question_id!r}; the questionnaire has {known}")
 
     def __contains__(self, question_id: object) -> bool:
-        return any(q.id == question_id for q in self.questions)
+        return any(q.id == question_id for q in (*self.questions, *self.write_ins))
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -82,6 +113,34 @@ class Questionnaire:
     def institution(self) -> Question | None:
         found = self.of_type("institution")
         return found[0] if found else None
+
+    @property
+    def write_ins(self) -> tuple[Question, ...]:
+        """One open question ``<id>_other`` per closed question with an Other option: the text typed in
+        its place. Not part of :attr:`questions` (the form has no such column)."""
+        return tuple(
+            Question(
+                id=q.write_in_id,
+                type="open",
+                text=f"{q.text} [{q.other}: typed answer]" if q.text else f"{q.id}: {q.other} (typed answer)",
+                write_in_of=q.id,
+            )
+            for q in self.questions
+            if q.write_in_id is not None
+        )
+
+    @property
+    def free_text(self) -> tuple[Question, ...]:
+        """Every question answered in the respondents' own words, in the form's order: the open
+        questions, each closed question's write-ins right after it. What cleaning and themes read."""
+        write_ins = {q.write_in_of: q for q in self.write_ins}
+        found: list[Question] = []
+        for question in self.questions:
+            if question.type == "open":
+                found.append(question)
+            elif question.id in write_ins:
+                found.append(write_ins[question.id])
+        return tuple(found)
 
 
 def safe_load_yaml(text: str) -> object:
@@ -119,9 +178,26 @@ def parse_questionnaire(raw: object, source: str | Path = "questionnaire") -> Qu
             raise DataError("duplicate question id", file=source, question=question.id)
         seen.add(question.id)
         questions.append(question)
-    export = raw.get("export") or {}
-    if not isinstance(export, dict):
-        raise DataError("'export' must be a mapping (file, separator, sheet)", file=source)
+    scales: dict[str, Question] = {}
+    for question in questions:
+        first = scales.setdefault(question.group, question) if question.group else question
+        if first.options != question.options:
+            raise DataError(
+                f"scale questions of group {question.group!r} must share one scale, but {question.id}'s options "
+                f"differ from {first.id}'s",
+                file=source,
+                question=question.id,
+            )
+    taken = {q.write_in_id: q.id for q in questions if q.write_in_id}
+    clash = sorted(set(taken) & seen)
+    if clash:
+        raise DataError(
+            f"the id {clash[0]} is taken by the write-ins of {taken[clash[0]]}'s Other option; rename the "
+            f"question, or set 'other: none' on {taken[clash[0]]}",
+            file=source,
+            question=clash[0],
+        )
+    export = _parse_export(raw.get("export"), source)
     declared = _declared_keys(raw, source)
     return Questionnaire(
         questions=tuple(questions),
@@ -129,6 +205,7 @@ def parse_questionnaire(raw: object, source: str | Path = "questionnaire") -> Qu
         respondents=respondents,
         export=export,
         path=str(source),
+        consent=parse_consent(raw.get("consent"), questions, source),
         **declared,
     )
 
@@ -146,6 +223,67 @@ def _declared_keys(raw: dict, source: str | Path) -> dict:
     if not isinstance(comparison, dict):
         raise DataError("'comparison' must be a mapping with 'questions' and 'options'", file=source)
     return {"groups": tuple(groups), "filter": raw.get("filter"), "filters": filters, "comparison": comparison}
+
+
+def _parse_export(export: object, source: str | Path) -> dict:
+    export = export or {}
+    if not isinstance(export, dict):
+        raise DataError(f"'export' must be a mapping ({', '.join(EXPORT_KEYS)})", file=source)
+    unknown = [str(k) for k in export if k not in EXPORT_KEYS]
+    if unknown:
+        raise DataError(f"export: unknown key {unknown[0]!r}; expected some of {', '.join(EXPORT_KEYS)}", file=source)
+    for key in ("separator", "delimiter", "encoding", "file"):
+        if key in export and (not isinstance(export[key], str) or not export[key]):
+            raise DataError(f"export: {key} must be a non-empty text in quotes, got {export[key]!r}", file=source)
+    delimiter = export.get("delimiter")
+    if delimiter is not None and len(delimiter) != 1 and delimiter.casefold() not in ("tab", "\\t"):
+        raise DataError(
+            f"export: delimiter must be one character such as ',' or ';', or tab, got {delimiter!r}", file=source
+        )
+    encoding = export.get("encoding")
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise DataError(
+                f"export: unknown encoding {encoding!r}; expected for example utf-8, utf-16 or cp1252", file=source
+            ) from None
+    ignore = export.get("ignore_columns", [])
+    if isinstance(ignore, str):
+        ignore = [ignore]
+    if not isinstance(ignore, list) or not all(isinstance(i, str) and i.strip() for i in ignore):
+        raise DataError("export: ignore_columns must be a list of column names or patterns such as 'Points - *'",
+                        file=source)
+    return {**export, **({"ignore_columns": ignore} if "ignore_columns" in export else {})}
+
+
+def is_other_label(label: str) -> bool:
+    """Whether an option label is the form's "Other" (in English, French, Portuguese or Spanish).
+
+    >>> [is_other_label(label) for label in ("Other", "Autre (préciser) :", "Outra", "Others?")]
+    [True, True, True, False]
+    """
+    text = re.sub(r"\(.*\)", "", label).strip().rstrip(":.").strip().casefold()
+    return text in OTHER_LABELS
+
+
+def _other_option(entry: dict, qtype: str, options: list[str], qid: str, source: str | Path) -> str | None:
+    """The option taking write-ins: ``other:`` if given (an option's label, or none/false), else the
+    option whose label reads as "Other"; only single and multi questions take write-ins."""
+    if "other" in entry:
+        named = entry["other"]
+        if named in (None, False) or str(named).strip().casefold() in ("none", "false", "no", ""):
+            return None
+        if qtype not in WRITE_IN_TYPES:
+            raise DataError(f"'other' is for single or multi questions, not {qtype}", file=source, question=qid)
+        if str(named).strip() not in options:
+            raise DataError(f"other: {named!r} is not one of the options", file=source, question=qid)
+        return str(named).strip()
+    if qtype not in WRITE_IN_TYPES:
+        return None
+    return next((o for o in options if is_other_label(o)), None)
 
 
 def _parse_question(entry: object, position: int, source: str | Path) -> Question:
@@ -181,6 +319,10 @@ def _parse_question(entry: object, position: int, source: str | Path) -> Questio
                 file=source,
                 question=qid,
             )
+    group = entry.get("group")
+    if group is not None and (qtype != "scale" or not str(group).strip()):
+        raise DataError("'group' names the grid a scale question belongs to: only on scale questions",
+                        file=source, question=qid)
     column = entry.get("column")
     return Question(
         id=qid,
@@ -189,4 +331,6 @@ def _parse_question(entry: object, position: int, source: str | Path) -> Questio
         options=tuple(options),
         max_choices=max_choices,
         column=str(column) if column is not None else None,
+        other=_other_option(entry, qtype, options, qid, source) if qtype in CLOSED_TYPES else None,
+        group=str(group).strip() if group is not None else None,
     )

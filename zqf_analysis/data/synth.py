@@ -60,6 +60,21 @@ OPEN_TEXT_BANK = (
     "I don't know",
     "NIL",
 )
+#: Invented write-ins typed in place of "Other" (:func:`synthetic_export` with ``write_ins``): some hold
+#: a ';' or a ', ' themselves, none holds an option of the ZAQA form between separators.
+WRITE_IN_BANK = (
+    "Mentoring by senior staff",
+    "Workshops, seminars and conferences",
+    "Peer learning; coaching",
+    "Apprenticeships with local firms",
+    "Certificates of attendance",
+    "Still deciding",
+)
+#: Endings added to a write-in so that, as typed text does, few of them repeat word for word.
+WRITE_IN_ENDINGS = (
+    "", " in our region", " for new staff", " with employers", " on weekends", " since 2023", " for women in trades",
+    " through the ministry", " at two campuses", " (pilot)", " for artisans", " online",
+)  # fmt: skip
 #: Unknown answers used by :func:`inject_bad_cells`.
 UNKNOWN_OPTION = "Something not on the form"
 
@@ -92,8 +107,9 @@ def default_separator(style: str) -> str:
 def generate_answers(questionnaire: Questionnaire, respondents: int, seed: int) -> dict[str, np.ndarray]:
     """Answers per question id, as arrays of the chosen option indices (see :func:`synthetic_export`).
 
-    Single questions give one option index (-1 for a blank); multi questions give a boolean matrix of
-    shape (respondents, options) with an all-False row for a blank; open questions and the institution
+    Single and scale questions give one option index (-1 for a blank); multi questions give a boolean
+    matrix of shape (respondents, options) with an all-False row for a blank; ranking questions give a
+    matrix of option indices in rank order (a row of -1 for a blank); open questions and the institution
     give an array of strings ("" for a blank). The same seed always gives the same answers.
     """
     if respondents < 1:
@@ -101,8 +117,10 @@ def generate_answers(questionnaire: Questionnaire, respondents: int, seed: int) 
     rng = np.random.default_rng(seed)
     answers: dict[str, np.ndarray] = {}
     for question in questionnaire.questions:
-        if question.type == "single":
+        if question.type in ("single", "scale"):
             answers[question.id] = _single(rng, question, respondents)
+        elif question.type == "ranking":
+            answers[question.id] = _ranking(rng, question, respondents)
         elif question.type == "multi":
             answers[question.id] = _multi(rng, question, respondents)
         elif question.type == "open":
@@ -146,6 +164,14 @@ def _multi(rng: np.random.Generator, question: Question, respondents: int) -> np
     return selected
 
 
+def _ranking(rng: np.random.Generator, question: Question, respondents: int) -> np.ndarray:
+    # Options earlier on the form tend to be ranked higher: sort by position plus noise.
+    keys = np.arange(len(question.options)) + rng.normal(0, 2.0, size=(respondents, len(question.options)))
+    order = np.argsort(keys, axis=1)
+    order[_blank(rng, respondents, 0.05)] = -1
+    return order
+
+
 def _open_text(rng: np.random.Generator, respondents: int) -> np.ndarray:
     bank = np.array(OPEN_TEXT_BANK, dtype=object)
     first = bank[rng.integers(len(bank), size=respondents)]
@@ -185,12 +211,16 @@ def synthetic_export(
     *,
     style: str = "microsoft",
     separator: str | None = None,
+    write_ins: float = 0.0,
 ) -> pd.DataFrame:
     """A synthetic export as a frame of strings, columns as the form writes them.
 
     Microsoft Forms: ID, Start time, Completion time, Email, Name, then one column per question headed
-    by its wording; multi-select cells end with the separator ("A;B;"). Google Forms: Timestamp, then
-    the questions; cells joined by ", " without a trailing one. Blanks are "".
+    by its wording; multi-select cells end with the separator ("A;B;"), rankings too, in rank order.
+    Google Forms: Timestamp, then the questions; cells joined by ", " without a trailing one. Blanks
+    are "". ``write_ins``: the share of "Other" answers whose respondent typed a text instead (from
+    :data:`WRITE_IN_BANK`), written in place of the word "Other" as both tools do; the answers, and so
+    the counts, are the same for any ``write_ins``.
     """
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, got {style!r}")
@@ -209,17 +239,48 @@ def synthetic_export(
         columns["Name"] = ""
     else:
         columns["Timestamp"] = _timestamps(completion)
+    typed = np.random.default_rng([seed, 3])  # write-ins drawn apart: the answers never depend on them
     for question in questionnaire.questions:
         answer = answers[question.id]
-        if question.type == "single":
+        if question.type in ("single", "scale"):
             labels = np.array([*question.options, ""], dtype=object)
             cells = labels[answer]  # -1 picks the trailing "" (blank)
         elif question.type == "multi":
             cells = _multi_cells(answer, question, separator, trailing=style == "microsoft")
+        elif question.type == "ranking":
+            cells = np.array(
+                [separator.join(question.options[i] for i in row) + separator if row[0] >= 0 else "" for row in answer],
+                dtype=object,
+            )
         else:
             cells = answer
+        if write_ins and question.other is not None and question.type in ("single", "multi"):
+            cells = _with_write_ins(cells, answer, question, separator, write_ins, typed)
         columns[_header(question)] = cells
     return pd.DataFrame(columns, dtype=object)
+
+
+def _with_write_ins(
+    cells: np.ndarray, answer: np.ndarray, question: Question, separator: str, share: float, rng: np.random.Generator
+) -> np.ndarray:
+    """``cells`` with the word "Other" replaced by a typed text in ``share`` of the rows choosing Other."""
+    other = question.options.index(question.other)
+    chose = answer == other if answer.ndim == 1 else answer[:, other]
+    rows = np.flatnonzero(chose & (rng.random(len(cells)) < share))
+    if not len(rows):
+        return cells
+    cells = cells.copy()
+    combined = np.array([a + b for a in WRITE_IN_BANK for b in WRITE_IN_ENDINGS], dtype=object)
+    unique = len(rows) <= len(combined)  # typed answers rarely repeat word for word: none does while they can differ
+    texts = combined[rng.choice(len(combined), size=len(rows), replace=not unique)]
+    for row, text in zip(rows.tolist(), texts.tolist(), strict=True):
+        if answer.ndim == 1:
+            cells[row] = text
+        else:
+            trailing = cells[row].endswith(separator) and separator == ";"
+            chosen = [text if i == other else o for i, o in enumerate(question.options) if answer[row, i]]
+            cells[row] = separator.join(chosen) + (separator if trailing else "")
+    return cells
 
 
 def _timestamps(moments: np.ndarray) -> np.ndarray:
@@ -241,18 +302,20 @@ def inject_bad_cells(
 ) -> tuple[pd.DataFrame, list[BadCell]]:
     """A copy of ``frame`` with ``count`` invalid closed-question cells, and where they are.
 
-    Alternates an unknown option (in a single or multi question) with more choices than
-    ``max_choices`` (where a question has one); rows are distinct and sorted, so a test can compute the
-    file row numbers the loader must report.
+    Alternates an unknown option (in a single or multi question without an "Other" option: in one with,
+    an unknown value is a write-in) with more choices than ``max_choices`` (where a question has one);
+    rows are distinct and sorted, so a test can compute the file row numbers the loader must report.
     """
-    closed = list(questionnaire.closed)
-    capped = [q for q in closed if q.max_choices is not None]
+    closed = [q for q in questionnaire.of_type("single", "multi") if q.other is None]
+    capped = [q for q in questionnaire.of_type("multi") if q.max_choices is not None]
+    if not closed and not capped:
+        raise ValueError("no closed question can be made invalid: every one takes write-ins and none has max_choices")
     rng = np.random.default_rng([seed, 2])
     positions = np.sort(rng.choice(len(frame), size=min(count, len(frame)), replace=False))
     frame = frame.copy()
     bad: list[BadCell] = []
     for n, position in enumerate(positions):
-        if capped and n % 2 == 1:
+        if capped and (n % 2 == 1 or not closed):
             question = capped[n // 2 % len(capped)]
             chosen = list(question.options[: question.max_choices + 1])
             cell = separator.join(chosen) + (separator if trailing else "")
@@ -330,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title-row", action="append", default=[], help="XLSX title row above the header")
     parser.add_argument("--encoding", default="utf-8", help="CSV encoding: utf-8, utf-8-sig or cp1252")
     parser.add_argument("--bad-cells", type=int, default=0, help="make this many closed cells invalid")
+    parser.add_argument(
+        "--write-ins", type=float, default=0.0, help="share of 'Other' answers typed as text instead (0 to 1)"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     if args.format and out.suffix.lower() != f".{args.format}":
@@ -337,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     questionnaire = load_questionnaire(args.questionnaire or default_questionnaire_path())
     separator = args.separator if args.separator is not None else default_separator(args.style)
     frame = synthetic_export(
-        questionnaire, args.respondents, args.seed, style=args.style, separator=separator
+        questionnaire, args.respondents, args.seed, style=args.style, separator=separator, write_ins=args.write_ins
     )
     if args.bad_cells:
         frame, _ = inject_bad_cells(

@@ -1,5 +1,6 @@
 """The text rules every stage shares: one normaliser, one definition of a non-substantive answer, and
-the cleaning that redacts e-mail addresses and phone numbers.
+the cleaning that redacts e-mail addresses, phone numbers, identity numbers and person names (the last
+two by the patterns of :mod:`zqf_analysis.data.identifiers`).
 
 The cleaning stage (``clean_text``, the ``substantive`` flag), the themes stage (which answers are
 segmented, clustered and coded) and the audit all read answers through these functions, so an answer
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+from zqf_analysis.data.identifiers import ID_MARK, NAME_MARK, redact_ids, redact_names
 
 #: Typographic quotes and the no-break space, made plain.
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
@@ -30,7 +33,7 @@ _NON_SUBSTANTIVE = re.compile(
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{7,}\d(?!\w)")
 #: What the cleaning writes in place of what it redacts.
-REDACTION_MARKS = ("[email]", "[phone]")
+REDACTION_MARKS = ("[email]", "[phone]", ID_MARK, NAME_MARK)
 
 
 def normalise_text(text: object) -> str:
@@ -68,7 +71,9 @@ def clean_text(text: object) -> str:
 
     - :func:`normalise_text` (white space, quotes, the OCR pipe);
     - an answer written in capitals (SHOUTED) is put in sentence case;
-    - e-mail addresses and phone numbers are replaced by ``[email]`` and ``[phone]``.
+    - e-mail addresses and phone numbers are replaced by ``[email]`` and ``[phone]``, identity numbers
+      by ``[id number]`` and person names after a title or an introduction by ``[name]`` (before the
+      capitals are fixed, so "DR BANDA" is still found).
 
     >>> clean_text("| don’t know")
     "I don't know"
@@ -76,22 +81,28 @@ def clean_text(text: object) -> str:
     'Some companies do not recognise them. Even the government'
     >>> clean_text("Call +260 977 123456 or write to a.b@zaqa.gov.zm")
     'Call [phone] or write to [email]'
+    >>> clean_text("MY NAME IS CHANDA MWALE, NRC 123456/78/9, WE NEED FUNDING")
+    'My name is [name], nrc [id number], we need funding'
     """
     return _apply(_CLEAN, str(text))[0]
 
 
 def redact(text: str) -> str:
-    """``text`` with e-mail addresses and phone numbers (9 digits or more) replaced by their marks.
+    """``text`` with e-mail addresses, identity numbers, person names (see
+    :mod:`~zqf_analysis.data.identifiers`) and phone numbers (9 digits or more) replaced by their marks.
 
     >>> redact("mail me: x@y.org")
     'mail me: [email]'
+    >>> redact("Dr Banda, NRC 123456/78/9")
+    'Dr [name], NRC [id number]'
     """
-    return _redact_phones(_redact_emails(text))
+    return _redact_phones(redact_names(redact_ids(_redact_emails(text))))
 
 
 def redact_verbatim(text: object) -> str:
-    """The verbatim answer with only its e-mail addresses and phone numbers replaced: what a page may
-    show of an original (spacing, capitals and quotes as the respondent typed them).
+    """The verbatim answer with only its e-mail addresses, phone numbers, identity numbers and person
+    names replaced (:func:`redact`): what a page may show of an original (spacing, capitals and quotes
+    as the respondent typed them).
 
     An address written with compatibility characters (a full-width ``＠``) is caught as :func:`clean_text`
     catches it: if the answer's NFKC form would still hold an address or a number, the NFKC form is
@@ -123,9 +134,13 @@ def cleaning_changes(text: object) -> list[str]:
 
 
 def _is_shouted(text: str) -> bool:
+    text = _MARK.sub(" ", text)  # "[name]" put in by the redaction is not the respondent's lower case
     letters = [c for c in text if c.isalpha()]
     words = re.findall(r"[A-Za-z]{2,}", text)
     return len(words) >= 3 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+_MARK = re.compile(r"\[(?:email|phone|name|id number)\]")
 
 
 def _sentence_case(text: str) -> str:
@@ -156,6 +171,8 @@ _NORMALISE = (
 )
 _CLEAN = (
     *_NORMALISE,
+    ("ID number redacted", redact_ids),
+    ("person name redacted", redact_names),
     ("capitals", lambda t: _sentence_case(t) if _is_shouted(t) else t),
     ("e-mail address redacted", _redact_emails),
     ("phone number redacted", _redact_phones),

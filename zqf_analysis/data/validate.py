@@ -18,6 +18,8 @@ from zqf_analysis.data.questionnaire import Questionnaire
 from zqf_analysis.errors import DataError
 
 COUNT_STATUSES = ("legible", "stated", "missing", "tabulated")
+#: How a count the source lost is written in tables, charts and workbooks.
+NOT_LEGIBLE = "not legible in source"
 INSTITUTION_TYPES = (
     "university",
     "training_institute",
@@ -136,7 +138,7 @@ def counts_schema(questionnaire: Questionnaire, respondents: int | None) -> pa.D
 
 
 def open_responses_schema(questionnaire: Questionnaire) -> pa.DataFrameSchema:
-    open_ids = [q.id for q in questionnaire.open]
+    open_ids = [q.id for q in questionnaire.free_text]  # write-ins (Q3_other) are free text too
     return pa.DataFrameSchema(
         {
             "question_id": pa.Column(

@@ -22,7 +22,7 @@ from zqf_analysis.errors import DataError
 from zqf_analysis.io import write_bytes_atomic
 
 #: Columns written as numbers with a percentage format.
-PERCENT_COLUMNS = ("share", "ci_low", "ci_high", "share_of_submissions")
+PERCENT_COLUMNS = ("share", "ci_low", "ci_high", "share_of_submissions", "first_choice_share")
 FIXED_TIMESTAMP = "2000-01-01T00:00:00Z"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
@@ -56,7 +56,8 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _write_text(cell, value: object) -> None:
+def write_text(cell, value: object) -> None:
+    """Put ``value`` in ``cell`` as text, never as a formula, whatever it starts with."""
     cell.value = "" if value is None else str(value)
     cell.data_type = "s"  # never a formula, whatever the text starts with
 
@@ -65,13 +66,13 @@ def _write_value(cell, value: object, percent: bool) -> None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         cell.value = None
     elif isinstance(value, bool):
-        _write_text(cell, "True" if value else "False")
+        write_text(cell, "True" if value else "False")
     elif isinstance(value, (int, float)) or hasattr(value, "item"):
         cell.value = value.item() if hasattr(value, "item") else value
         if percent:
             cell.number_format = "0.0%"
     else:
-        _write_text(cell, value)
+        write_text(cell, value)
 
 
 def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
@@ -86,11 +87,11 @@ def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
         name = sheet_name(sheet.name, taken)
         taken.add(name)
         worksheet = workbook.create_sheet(name)
-        _write_text(worksheet.cell(row=1, column=1), sheet.title)
+        write_text(worksheet.cell(row=1, column=1), sheet.title)
         worksheet.cell(row=1, column=1).font = Font(bold=True, size=12)
         row = 2
         for note in sheet.notes:
-            _write_text(worksheet.cell(row=row, column=1), note)
+            write_text(worksheet.cell(row=row, column=1), note)
             worksheet.cell(row=row, column=1).font = Font(italic=True, color="444444")
             row += 1
         row += 1
@@ -98,7 +99,7 @@ def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
         columns = [str(c) for c in sheet.table.columns]
         for column, label in enumerate(columns, start=1):
             cell = worksheet.cell(row=header_row, column=column)
-            _write_text(cell, label)
+            write_text(cell, label)
             cell.font = Font(bold=True)
             cell.fill = _HEADER_FILL
         for values in sheet.table.itertuples(index=False):
@@ -121,7 +122,11 @@ def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     """The workbook as .xlsx bytes that are identical on every run for the same sheets."""
-    workbook = build_workbook(sheets)
+    return stable_bytes(build_workbook(sheets))
+
+
+def stable_bytes(workbook: Workbook) -> bytes:
+    """Any openpyxl ``workbook`` as .xlsx bytes that are identical on every run (fixed dates)."""
     buffer = io.BytesIO()
     workbook.save(buffer)
     return _stable_zip(buffer.getvalue())
@@ -161,10 +166,13 @@ def describe_sheets(
     audit: pd.DataFrame | None = None,
     profile: pd.DataFrame | None = None,
     by_type: pd.DataFrame | None = None,
+    rankings: pd.DataFrame | None = None,
 ) -> list[Sheet]:
     """The sheets of ``tables.xlsx``: the respondent profile, one per closed question (the columns of
-    ``closed_summary.csv``, a lost count written as "not legible in source"), and the audit."""
-    from zqf_analysis.stats.describe import NOT_LEGIBLE
+    ``closed_summary.csv``, a lost count written as "not legible in source"; ``write_ins`` on an Other
+    row counts its typed answers), the ranking questions' ranks (``rankings``, from
+    ``describe.ranking_summary``) and the audit."""
+    from zqf_analysis.data.validate import NOT_LEGIBLE
 
     sheets: list[Sheet] = []
     if profile is not None:
@@ -183,6 +191,12 @@ def describe_sheets(
                 notes=tuple(notes.get(question.id, ())),
             )
         )
+    if rankings is not None and not rankings.empty:
+        ranking_notes = (
+            "mean_rank: 1 is first, over the respondents who ranked the option; first_choice_share: of the "
+            "respondents who answered the question.",
+        )
+        sheets.append(Sheet("rankings", "Ranking questions: mean rank and first choices", rankings, ranking_notes))
     if audit is not None:
         audit_notes = ("Every figure the report states, recomputed from the data. Shaded rows disagree.",)
         if audit.empty:

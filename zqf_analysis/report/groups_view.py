@@ -17,11 +17,14 @@ def _pct(value: float) -> str:
 
 
 def cell_text(count, base, low, high) -> str:
-    """``3 of 4 = 75% (30-95%)``; ``0 of 0`` for a group nobody in which answered.
+    """``3 of 4 = 75% (30-95%)``; ``0 of 0`` for a group nobody in which answered; ``suppressed`` for
+    a group too small to show (disclosure control).
 
     >>> cell_text(3, 4, 0.3006, 0.9544)
     '3 of 4 = 75% (30–95%)'
     """
+    if pd.isna(count) or pd.isna(base):
+        return "suppressed"
     if not base:
         return "0 of 0"
     return f"{int(count)} of {int(base)} = {percent_text(int(count), int(base), 0)} ({_pct(low)[:-1]}–{_pct(high)})"
@@ -73,6 +76,15 @@ def summary_lines(result) -> list[str]:
     """The honest summary: per group variable, the differences that survive adjustment, or a plain
     statement that none do at this sample size."""
     lines = []
+    if result.per_respondent and not result.by:
+        from zqf_analysis.data.groups import group_variables
+
+        candidates = ", ".join(group_variables(result.data.questionnaire)) or "none"
+        lines.append(
+            "No group variable: this dataset has no institution question and declares no groups: in its "
+            "questionnaire, so nothing is broken down by group. Choose one with the parameter by (for "
+            f"example PARAMS=\"04_groups.by=...\"); the group variables it offers: {candidates}."
+        )
     for row in result.summary.itertuples(index=False):
         if not row.tests:
             lines.append(f"By {row.group_variable}: no test could be made ({row.note or 'no answers to compare'}).")
@@ -153,12 +165,17 @@ def group_sheets(result) -> list[Sheet]:
     """The sheets ``04_groups`` adds to ``tables.xlsx``: the summary, every crosstab row, the surviving
     differences and the comparison."""
     population = result.data.population.text if result.data.population else "Population: all respondents."
+    consent = getattr(result.data, "consent", None)
+    disclosure = (
+        f"Disclosure control: a group of fewer than {result.settings.min_disclosure} respondents is never shown on "
+        "its own; such groups are merged into 'other groups' (the note of each row says which)."
+    )
     sheets = [
         Sheet(
             "groups summary",
             "Respondent groups: tests and differences surviving adjustment",
             result.summary,
-            notes=(population,),
+            notes=(population, disclosure, consent.text if consent else "No consent rule declared."),
         )
     ]
     if result.crosstabs is not None:

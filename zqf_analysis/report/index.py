@@ -56,9 +56,11 @@ def _interval_text(low: float | None, high: float | None, label: str) -> str:
     return f"{label} {100 * low:.1f}–{100 * high:.1f}%"
 
 
-def closed_findings(summary, questionnaire, interval_label: str) -> list[dict]:
+def closed_findings(summary, questionnaire, interval_label: str, rankings=None) -> list[dict]:
     """For each closed question, its most chosen option(s) with count, base, share and interval, and
-    how many of its counts the source lost (never counted as 0)."""
+    how many of its counts the source lost (never counted as 0); how many of its Other answers were
+    typed in (``write_ins``, from the summary's column); for a ranking question (whose counts are first
+    choices) the option with the best mean rank, from ``ranking_summary.csv`` (``rankings``)."""
     findings = []
     if summary is None or not {"question_id", "option", "count", "base"} <= set(summary.columns):
         return findings
@@ -75,7 +77,19 @@ def closed_findings(summary, questionnaire, interval_label: str) -> list[dict]:
             "missing": missing,
             "top": [],
             "base": None,
+            "other": question.other or "",
+            "write_ins": None,
+            "best_rank": None,
         }
+        typed = [r for r in rows if r["option"] == question.other and (_number(r.get("write_ins")) or 0) > 0]
+        if typed:  # said only where some respondents typed their answer
+            entry["write_ins"] = int(_number(typed[0]["write_ins"]))
+            entry["other_count"] = int(_number(typed[0]["count"]) or 0)
+        if question.type == "ranking" and rankings is not None and "mean_rank" in rankings.columns:
+            ranked = [r for r in rankings.rows if r["question_id"] == question.id and _number(r["mean_rank"])]
+            if ranked:
+                best = min(ranked, key=lambda r: _number(r["mean_rank"]))
+                entry["best_rank"] = {"option": best["option"], "mean_rank": f"{_number(best['mean_rank']):.2f}"}
         if known and max(_number(r["count"]) for r in known) > 0:
             best = max(_number(r["count"]) for r in known)
             for record in known:
@@ -252,7 +266,7 @@ def index_context(plan: Mapping) -> dict:
                 for k, v in sorted(by_type.items(), key=lambda kv: (-kv[1][1], kv[0]))
             ]
     themes = []
-    for question in questionnaire.open:
+    for question in questionnaire.free_text:  # write-ins (Q3_other) too, when their themes were run
         found = theme_findings(_read_csv(processed / f"themes_{question.id}.csv"), question, settings)
         if found:
             themes.append(found)
@@ -278,11 +292,17 @@ def index_context(plan: Mapping) -> dict:
         "profile": profile,
         "provenance": first_record,
         "notebooks": notebooks,
-        "closed": closed_findings(_read_csv(processed / "closed_summary.csv"), questionnaire, label),
+        "closed": closed_findings(
+            _read_csv(processed / "closed_summary.csv"),
+            questionnaire,
+            label,
+            _read_csv(processed / "ranking_summary.csv"),
+        ),
         "interval_label": label,
         "audit": audit_findings(_read_csv(processed / "audit.csv")),
         "themes": themes,
         "groups": _groups_context(processed),
+        "consent": consent_context(processed, questionnaire, dataset),
         "figures": [
             {
                 "name": name,
@@ -296,6 +316,33 @@ def index_context(plan: Mapping) -> dict:
         "tables": quote("tables.xlsx") if (reports / "tables.xlsx").is_file() else "",
         "csvs": sorted(p.name for p in processed.glob("*.csv")) if processed.is_dir() else [],
         "csp": CSP,
+    }
+
+
+def consent_context(processed: Path, questionnaire, dataset: Path) -> dict:
+    """What the index says of consent: the rule, how many submissions it left out and why, how many
+    asked for anonymity (from the cleaning's ``consent_summary.csv``), or that the rule is not
+    applicable to published counts, or that none is declared."""
+    from zqf_analysis.data.consent import rule_text
+
+    published = (dataset / "counts.csv").is_file()
+    summary = _read_csv(processed / "consent_summary.csv")
+    if questionnaire.consent is not None and summary is not None and summary.rows:
+        row = summary.rows[0]
+        applicable = row.get("applicable") == "True"
+        return {
+            "declared": True,
+            "applicable": applicable,
+            "text": row.get("text", ""),
+            "left_out": int(_number(row.get("left_out")) or 0),
+            "record": "consent_excluded.csv" if applicable else "",
+        }
+    return {
+        "declared": questionnaire.consent is not None,
+        "applicable": questionnaire.consent is not None and not published,
+        "text": "Consent rule: " + rule_text(questionnaire, published) + ".",
+        "left_out": 0,
+        "record": "",
     }
 
 

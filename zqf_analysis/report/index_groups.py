@@ -80,7 +80,10 @@ def groups_context(processed: Path) -> dict:
             }
         )
     first = summary[0]
+    merged = "; ".join(f"by {r['group_variable']}: {r['merged']}" for r in summary if r.get("merged"))
     context = {
+        "min_disclosure": first.get("min_disclosure", ""),
+        "merged": merged,
         "variables": variables,
         "population": first["population"],
         "left_out": int(float(first["left_out"] or 0)),

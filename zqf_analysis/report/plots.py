@@ -152,6 +152,78 @@ def pie_chart(summary: pd.DataFrame, question: Question) -> Figure:
     return fig
 
 
+def ranking_chart(rankings: pd.DataFrame, ranking_summary: pd.DataFrame, question: Question) -> Figure:
+    """A ranking question as stacked bars, one per option, best mean rank on top: each segment is the
+    share of the answering respondents who put the option at that rank (rank 1 darkest), labelled with
+    the option's mean rank."""
+    rows = ranking_summary[ranking_summary["question_id"] == question.id].sort_values("mean_rank", kind="stable")
+    ranks = rankings[rankings["question_id"] == question.id]
+    depth = len(question.options)
+    base = int(rows["base"].iloc[0]) if len(rows) else 0
+    colours = sns.color_palette("Blues_r", depth + 2)[:depth]
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(9.0, 1.6 + 0.45 * len(rows))
+        ax = fig.subplots()
+        positions = np.arange(len(rows))
+        left = np.zeros(len(rows))
+        for rank in range(1, depth + 1):
+            at = ranks[ranks["rank"].astype(int) == rank].set_index("option")["count"].astype(int)
+            values = np.array([100 * at.get(o, 0) / base if base else 0.0 for o in rows["option"]])
+            ax.barh(positions, values, left=left, height=0.7, color=[colours[rank - 1]], label=f"rank {rank}")
+            left += values
+        labels = [wrap(o, 40) for o in rows["option"]]
+        ax.set_yticks(positions, labels)
+        for position, record in zip(positions, rows.itertuples(index=False), strict=True):
+            mean = "" if pd.isna(record.mean_rank) else f"mean rank {record.mean_rank:.2f}"
+            ax.text(101, position, mean, va="center", ha="left", fontsize=8)
+        ax.set_xlim(0, 125)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_xticks(range(0, 101, 20))
+        ax.set_xlabel(f"share of the {base} respondents who answered (%), by the rank they gave")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=7, ncols=min(depth, 6), frameon=False)
+        fig.suptitle(wrap(f"{question.id}. {question.text}", 110), x=0.01, ha="left", fontsize=10)
+    return fig
+
+
+def scale_group_chart(summary: pd.DataFrame, questions: tuple[Question, ...], group: str) -> Figure:
+    """Scale questions of one group (a Likert grid's statements) as diverging stacked bars: the options
+    below the middle of the scale go left of zero, those above go right, a middle option straddles
+    zero; each segment is a share of that statement's base. A lost count gets no segment and is named."""
+    options = questions[0].options
+    depth = len(options)
+    colours = sns.color_palette("RdBu", depth)
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(9.0, 1.8 + 0.5 * len(questions))
+        ax = fig.subplots()
+        positions = np.arange(len(questions))
+        shares = np.zeros((len(questions), depth))
+        lost = []
+        for row, question in enumerate(questions):
+            own = summary[summary["question_id"] == question.id].set_index("option")
+            shares[row] = [0.0 if pd.isna(own.at[o, "share"]) else 100 * float(own.at[o, "share"]) for o in options]
+            lost.append(int(own["count"].isna().sum()))
+        middle = depth // 2
+        start = -shares[:, :middle].sum(axis=1) - (shares[:, middle] / 2 if depth % 2 else 0)
+        left = start.copy()
+        for column, option in enumerate(options):
+            ax.barh(positions, shares[:, column], left=left, height=0.7, color=[colours[column]], label=plain(option))
+            left += shares[:, column]
+        labels = []
+        for question, missing in zip(questions, lost, strict=True):
+            base = int(summary.loc[summary["question_id"] == question.id, "base"].iloc[0])
+            extra = f"; {missing} count(s) not legible" if missing else ""
+            labels.append(wrap(f"{question.id}. {question.text} (base {base}{extra})", 44))
+        ax.set_yticks(positions, labels)
+        ax.axvline(0, color="#222222", linewidth=0.8)
+        ax.set_xlim(-100, 100)
+        ax.set_xticks(range(-100, 101, 25), [f"{abs(t)}" for t in range(-100, 101, 25)])
+        ax.set_ylim(len(questions) - 0.5, -0.5)
+        ax.set_xlabel("share of each statement's base (%): left of 0 the lower end of the scale, right the upper")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=7, ncols=min(depth, 5), frameon=False)
+        fig.suptitle(wrap(group, 110), x=0.01, ha="left", fontsize=10)
+    return fig
+
+
 def institutions_chart(profile: pd.DataFrame) -> Figure:
     """Submissions by institution (canonical names), coloured by type; institutions that sent more than
     one submission are labelled so they stand out."""

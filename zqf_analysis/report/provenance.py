@@ -1,5 +1,6 @@
 """Provenance: what a reader needs to reproduce a page (the dataset's SHA-256 over its raw files, the
-package version, the git commit, the parameters and the date) and the escaped header that shows it."""
+package version, the git commit, the parameters, the consent rule applied and the date) and the escaped
+header that shows it."""
 
 from __future__ import annotations
 
@@ -78,8 +79,22 @@ def provenance(
         "package_version": __version__,
         "git_commit": git_commit(root),
         "parameters": {str(k): parameters[k] for k in sorted(parameters)},
+        "consent": consent_rule(dataset),
         "date": date.replace(microsecond=0).isoformat(),
     }
+
+
+def consent_rule(dataset: str | Path) -> str:
+    """Which consent rule the dataset's pages apply, read from its questionnaire (every page says it)."""
+    from zqf_analysis.data.consent import rule_text
+    from zqf_analysis.data.questionnaire import load_questionnaire
+
+    folder = Path(dataset)
+    try:
+        questionnaire = load_questionnaire(folder / "questionnaire.yaml")
+    except Exception as error:  # noqa: BLE001 - the notebook reports a bad questionnaire itself
+        return f"unknown: the questionnaire could not be read ({error})"
+    return rule_text(questionnaire, published=(folder / "counts.csv").is_file())
 
 
 def provenance_html(record: Mapping, links: Mapping[str, str] | None = None) -> str:
@@ -96,6 +111,7 @@ def provenance_html(record: Mapping, links: Mapping[str, str] | None = None) -> 
         ("Package", f"zqf-analysis {esc(str(record.get('package_version', '')))}"),
         ("Git commit", f"<code>{esc(str(record.get('git_commit', '')))}</code>"),
         ("Parameters", params or "(defaults)"),
+        ("Consent rule", esc(str(record.get("consent", "not recorded")))),
         ("Built", esc(str(record.get("date", "")))),
     ]
     body = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)

@@ -3,8 +3,8 @@
 Notebooks call these instead of printing Markdown built from answers, so a `<script>` typed by a
 respondent shows as text in JupyterLab and in the rendered HTML. Answers are shown in their cleaned,
 redacted form (``clean_text``) or redacted verbatim (:func:`~zqf_analysis.data.text.redact_verbatim`),
-never as typed: an e-mail address or a phone number a respondent wrote stays in the processed
-``open_responses.csv`` only.
+never as typed: an e-mail address, a phone or identity number or a person's name a respondent wrote
+stays in the processed ``open_responses.csv`` only.
 
 Most helpers *return* a display object (``HTML``, ``Image``): IPython shows it only when it is the
 last line of a cell, so a notebook passes every one that is not to ``display(...)``; the helpers
@@ -80,6 +80,10 @@ def dataset_summary(data: Dataset) -> HTML:
     ]
     if getattr(data, "population", None) is not None:
         rows.append(("Population", data.population.text))
+    if data.notes:  # how an export was read: encoding, field delimiter, multi-select separator
+        rows.insert(3, ("Export read", " ".join(data.notes)))
+    consent = getattr(data, "consent", None)
+    rows.append(("Consent", consent.text if consent else "no consent rule declared (consent: in questionnaire.yaml)"))
     return table(pd.DataFrame(rows, columns=["", "value"]).astype(str), caption="Validated dataset")
 
 
@@ -171,8 +175,9 @@ def changed_texts(open_responses: pd.DataFrame) -> HTML:
     )
     return table(
         shown,
-        caption=f"{len(changed)} answer(s) changed by cleaning (the verbatim text shown with e-mail addresses "
-        "and phone numbers redacted; the originals are only in the processed open_responses.csv)",
+        caption=f"{len(changed)} answer(s) changed by cleaning (the verbatim text shown with e-mail addresses, "
+        "phone and identity numbers and person names redacted; the originals are only in the processed "
+        "open_responses.csv)",
     )
 
 

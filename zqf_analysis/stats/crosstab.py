@@ -6,8 +6,11 @@ The base of a group is its respondents who answered the question (a blank cell i
 question, not a "no"); a multi-select option is a yes/no variable per group with its own test, a
 single-choice question is one table (groups x options) with one test. Intervals use the method and
 confidence of ``02_describe`` (:mod:`zqf_analysis.stats.intervals`); tests are those of
-:mod:`zqf_analysis.stats.exact`. Every group's cells are made by :func:`group_cells`, the one place a
-disclosure rule would act.
+:mod:`zqf_analysis.stats.exact`. Groups are first made safe to show (:mod:`zqf_analysis.stats.disclosure`:
+groups under ``min_disclosure`` respondents merged into "other groups"); every group's cells are then
+made by :func:`group_cells` and every quote listed under a group by :func:`theme_quotes`, which both
+apply the same rule again, and :func:`theme_quotes` lists no quote of a respondent who asked for
+anonymity under a group drawn from the institution.
 """
 
 from __future__ import annotations
@@ -17,12 +20,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from zqf_analysis.data.groups import group_codes, group_variable
+from zqf_analysis.data.consent import ANONYMISED
+from zqf_analysis.data.groups import INSTITUTION_TYPE, group_codes, group_variable
 from zqf_analysis.data.questionnaire import Question, Questionnaire
 from zqf_analysis.errors import DataError
+from zqf_analysis.stats.disclosure import GroupPartition, protect_groups, quote_groups
 from zqf_analysis.stats.exact import PERMUTATIONS, TestResult, adjust_p_values, table_test
 from zqf_analysis.stats.intervals import IntervalSettings, proportion_interval
-from zqf_analysis.stats.params import ADJUST_LABELS, ADJUST_METHODS, DEFAULT_MIN_BASE, check_adjust, check_min_base
+from zqf_analysis.stats.params import (
+    ADJUST_LABELS,
+    ADJUST_METHODS,
+    DEFAULT_MIN_BASE,
+    DEFAULT_MIN_DISCLOSURE,
+    check_adjust,
+    check_min_base,
+    check_min_disclosure,
+)
 
 CROSSTAB_COLUMNS = [
     "group_variable",
@@ -44,17 +57,19 @@ CROSSTAB_COLUMNS = [
 @dataclass(frozen=True)
 class GroupSettings:
     """Checked settings of a crosstab: intervals (as ``02_describe``), the smallest base read without
-    a note, the adjustment, the Monte Carlo size and its seed."""
+    a note, the adjustment, the Monte Carlo size and its seed, and the smallest group shown on its own."""
 
     intervals: IntervalSettings = field(default_factory=IntervalSettings)
     min_base: int = DEFAULT_MIN_BASE
     adjust: str = "holm"
     permutations: int = PERMUTATIONS
     seed: int = 0
+    min_disclosure: int = DEFAULT_MIN_DISCLOSURE
 
     def __post_init__(self) -> None:
         check_min_base(self.min_base)
         check_adjust(self.adjust)
+        check_min_disclosure(self.min_disclosure)
 
     @property
     def adjust_label(self) -> str:
@@ -79,8 +94,9 @@ class AnswerTable:
 
 def _option_matrix(column: pd.Series, question: Question, separator: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each distinct cell: which options it names (cells x options), whether it is an answer, and
-    every respondent's cell code. Each distinct cell is split once."""
-    from zqf_analysis.data.export import split_choices
+    every respondent's cell code. Each distinct cell is read once, as the loader reads it: a write-in
+    counts as its Other option, a ranking as its first choice (what its counts hold)."""
+    from zqf_analysis.data.choices import read_cell
 
     column = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
     cells = [str(c).strip() for c in column.cat.categories]
@@ -90,10 +106,10 @@ def _option_matrix(column: pd.Series, question: Question, separator: str) -> tup
     for index, cell in enumerate(cells):
         if not cell:
             continue
-        names = (cell,) if question.type != "multi" else split_choices(cell, question.options, separator)
-        unknown = [n for n in names if n not in position]
-        if unknown:
-            raise DataError(f"unknown option {unknown[0].lstrip('?')!r}", question=question.id)
+        reading = read_cell(cell, question, separator)
+        if reading.problem:
+            raise DataError(reading.problem, question=question.id)
+        names = reading.chosen[:1] if question.type == "ranking" else reading.chosen
         answered[index] = 1
         chosen[index, [position[n] for n in names]] = 1
     codes = column.cat.codes.to_numpy().astype(np.int64)
@@ -149,14 +165,37 @@ def group_cells(
     g: int,
     tests: list[TestResult],
     settings: GroupSettings,
+    partition: GroupPartition | None = None,
 ) -> list[dict]:
     """The rows of one group for one question: count, base, share and interval of each option, the
-    option's test and the group's note. Every crosstab row is made here."""
+    option's test and the group's note. Every crosstab row is made here: a group of ``partition`` still
+    under ``min_disclosure`` (only when the whole population is) has its cells suppressed, and the
+    merged "other groups" says what it holds."""
     base = int(table.bases[g])
-    note = base_note(base, settings)
+    disclosure = partition.note_of(g) if partition is not None else ""
+    suppressed = partition is not None and partition.suppressed(g)
+    note = "; ".join(n for n in (disclosure, "" if suppressed else base_note(base, settings)) if n)
     rows = []
     for k, option in enumerate(table.options):
         count = int(table.counts[g, k])
+        if suppressed:
+            rows.append(
+                {
+                    "group_variable": group_variable,
+                    "group": group,
+                    "question_id": table.question_id,
+                    "option": option,
+                    "count": pd.NA,
+                    "base": pd.NA,
+                    "share": float("nan"),
+                    "ci_low": float("nan"),
+                    "ci_high": float("nan"),
+                    "p_value": float("nan"),
+                    "test": "",
+                    "note": note,
+                }
+            )
+            continue
         if base:
             low, high = proportion_interval(count, base, settings.intervals)
             share = count / base
@@ -182,17 +221,21 @@ def group_cells(
 
 
 def crosstab_tables(
-    tables: list[AnswerTable], labels: tuple[str, ...], group_variable: str, settings: GroupSettings
+    tables: list[AnswerTable],
+    labels: tuple[str, ...],
+    group_variable: str,
+    settings: GroupSettings,
+    partition: GroupPartition | None = None,
 ) -> pd.DataFrame:
     """The crosstab rows of ``tables`` (columns :data:`CROSSTAB_COLUMNS`), with p-values adjusted
     across all their tests: the family of the group variable (a single-choice question's one test
-    counts once)."""
+    counts once). ``partition``: the groups as :func:`dataset_groups` made them safe to show."""
     rows: list[dict] = []
     family: list[tuple[str, str]] = []  # one key per distinct test
     for table in tables:
         tests = question_tests(table, settings, group_variable)
         for g, group in enumerate(labels):
-            rows += group_cells(group_variable, group, table, g, tests, settings)
+            rows += group_cells(group_variable, group, table, g, tests, settings, partition)
         if table.multi:
             family += [(table.question_id, o) for o in table.options]
         else:
@@ -201,7 +244,9 @@ def crosstab_tables(
     keys = list(zip(frame["question_id"], np.where(_multi_rows(frame, tables), frame["option"], ""), strict=True))
     first = {}
     for key, p in zip(keys, frame["p_value"], strict=True):
-        first.setdefault(key, p)
+        if not pd.isna(p):
+            first.setdefault(key, p)
+    first = {k: first.get(k, float("nan")) for k in family}
     adjusted = dict(
         zip(family, adjust_p_values([first[k] for k in family], ADJUST_METHODS[settings.adjust]), strict=True)
     )
@@ -240,18 +285,32 @@ def crosstab_dataset(
         raise DataError(
             "crosstabs need a per-respondent export: this dataset has published counts only", file=dataset.path
         )
-    codes, labels = group_codes(dataset.responses, dataset.questionnaire, dataset.institution_map, by)
+    partition = dataset_groups(dataset, by, settings.min_disclosure)
+    codes, labels = partition
     variable = group_variable(dataset.questionnaire, by)
     separator = dataset.questionnaire.export.get("separator", ";")
     tables = closed_tables(
         dataset.responses, dataset.questionnaire, codes, len(labels), separator, skip=(variable.source,)
     )
-    return crosstab_tables([*tables, *extra], labels, by, settings)
+    return crosstab_tables([*tables, *extra], labels, by, settings, partition)
 
 
-def dataset_groups(dataset, by: str) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Each respondent's group index and the group labels (see :func:`zqf_analysis.data.groups.group_codes`)."""
-    return group_codes(dataset.responses, dataset.questionnaire, dataset.institution_map, by)
+def dataset_groups(dataset, by: str, min_disclosure: int = DEFAULT_MIN_DISCLOSURE) -> GroupPartition:
+    """Each respondent's group and the group labels (see :func:`zqf_analysis.data.groups.group_codes`),
+    with every group under ``min_disclosure`` respondents merged into "other groups"
+    (:func:`zqf_analysis.stats.disclosure.protect_groups`); unpacks as ``codes, labels``."""
+    codes, labels = group_codes(dataset.responses, dataset.questionnaire, dataset.institution_map, by)
+    return protect_groups(codes, labels, min_disclosure)
+
+
+def withheld_quotes(dataset, by: str) -> frozenset[str]:
+    """The response ids whose quotes are listed under no group of ``by``: those who asked for anonymity
+    (the consent rule), when ``by`` is drawn from the institution (its type, or a group merging types),
+    where a group can be a single institution."""
+    consent = getattr(dataset, "consent", None)
+    if consent is None or group_variable(dataset.questionnaire, by).source != INSTITUTION_TYPE:
+        return frozenset()
+    return consent.anonymous_ids
 
 
 # -------------------------------------------------------------------------------------------- themes
@@ -307,11 +366,21 @@ def themes_table(
 
 
 def theme_quotes(
-    themes: pd.DataFrame, theme: str, response_ids: pd.Series, groups: np.ndarray, labels: tuple[str, ...]
+    themes: pd.DataFrame,
+    theme: str,
+    response_ids: pd.Series,
+    groups: np.ndarray,
+    labels: tuple[str, ...],
+    withheld: frozenset[str] = frozenset(),
+    min_disclosure: int = DEFAULT_MIN_DISCLOSURE,
 ) -> dict[str, list[tuple[str, str]]]:
     """Which groups mention ``theme``, with the quotes under each group: ``{group: [(response_id,
-    segment), ...]}`` in the groups' order. The segments are the cleaned text (e-mail addresses and
-    phone numbers redacted). Every quote listed under a group's name comes from here."""
+    segment), ...]}`` in the groups' order. The segments are the cleaned text (e-mail addresses, phone
+    and identity numbers and person names redacted). Every quote listed under a group's name comes
+    from here, so the disclosure rules act here: a quote of a group under ``min_disclosure``
+    respondents is listed under "other groups", and a quote of a respondent in ``withheld`` (who asked
+    for anonymity) under "anonymised", never under the group's name."""
+    shown = quote_groups(groups, labels, min_disclosure)
     index = {rid: i for i, rid in enumerate(response_ids.astype(str))}
     coded = "primary_code" in themes.columns and themes["primary_code"].fillna("").astype(str).str.strip().ne("").any()
     quotes: dict[str, list[tuple[str, str]]] = {}
@@ -325,5 +394,17 @@ def theme_quotes(
         else:
             hit = str(getattr(record, "cluster_label", "")) == theme
         if hit:
-            quotes.setdefault(labels[groups[index[rid]]], []).append((rid, str(record.segment)))
-    return {label: quotes[label] for label in labels if label in quotes}
+            label = ANONYMISED if rid in withheld else shown[groups[index[rid]]]
+            quotes.setdefault(label, []).append((rid, str(record.segment)))
+    order = dict.fromkeys([*labels, *shown, ANONYMISED])
+    return {label: quotes[label] for label in order if label in quotes}
+
+
+def group_quotes(dataset, by: str, themes: pd.DataFrame, theme: str, settings: GroupSettings):
+    """:func:`theme_quotes` for the groups of ``by`` as the crosstabs show them (small groups merged),
+    with the quotes of respondents who asked for anonymity withheld from groups drawn from the
+    institution: what ``04_groups`` lists under each group."""
+    codes, labels = dataset_groups(dataset, by, settings.min_disclosure)
+    withheld = withheld_quotes(dataset, by)
+    ids = dataset.responses["response_id"]
+    return theme_quotes(themes, theme, ids, codes, labels, withheld, settings.min_disclosure)

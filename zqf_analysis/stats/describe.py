@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from zqf_analysis.data.questionnaire import Question, Questionnaire
+from zqf_analysis.data.validate import NOT_LEGIBLE  # noqa: F401 - part of describe's interface
 from zqf_analysis.errors import DataError
 from zqf_analysis.stats.intervals import (  # noqa: F401 - part of describe's interface
     CI_METHODS,
@@ -22,9 +23,10 @@ from zqf_analysis.stats.intervals import (  # noqa: F401 - part of describe's in
     wilson_interval,
 )
 
-#: How a count the source lost is shown in tables and charts.
-NOT_LEGIBLE = "not legible in source"
-SUMMARY_COLUMNS = ["question_id", "option", "count", "base", "share", "ci_low", "ci_high", "status"]
+SUMMARY_COLUMNS = ["question_id", "option", "count", "base", "share", "ci_low", "ci_high", "status", "write_ins"]
+RANKING_COLUMNS = [
+    "question_id", "option", "ranked", "mean_rank", "first_choice", "base", "first_choice_share", "ci_low", "ci_high"
+]  # fmt: skip
 
 
 def percent_text(count: int, base: int, decimals: int = 1) -> str:
@@ -60,10 +62,12 @@ def closed_summary(
 ) -> pd.DataFrame:
     """``question_id, option, count, base, share, ci_low, ci_high, status`` for every closed option.
 
-    ``closed_counts`` is the cleaned table (``question_id, option, count, base, status``). Shares and
-    interval bounds are proportions of ``base`` (respondents, or for an export the submissions that
-    answered the question). A missing count keeps an empty share and interval: it is not known.
-    Rows follow the questionnaire and, within a question, the form's option order.
+    ``closed_counts`` is the cleaned table (``question_id, option, count, base, status`` and, when
+    known, ``write_ins``). Shares and interval bounds are proportions of ``base`` (respondents, or for
+    an export the submissions that answered the question). A missing count keeps an empty share and
+    interval: it is not known. ``write_ins``: on an Other option's row, how many of its answers were
+    typed in (empty when not known or not an Other option). A ranking question's count is how many
+    ranked the option first. Rows follow the questionnaire and, within a question, the form's order.
     """
     settings = settings or IntervalSettings()
     required = ["question_id", "option", "count", "base", "status"]
@@ -99,9 +103,11 @@ def closed_summary(
                 share = count / base
             else:
                 count, share, low, high = pd.NA, float("nan"), float("nan"), float("nan")
-            rows.append((question.id, option, count, base, share, low, high, str(record.status)))
+            typed = getattr(record, "write_ins", pd.NA)
+            rows.append((question.id, option, count, base, share, low, high, str(record.status), typed))
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     summary["count"] = summary["count"].astype("Int64")
+    summary["write_ins"] = pd.to_numeric(summary["write_ins"], errors="coerce").astype("Int64")
     return summary
 
 
@@ -120,6 +126,8 @@ def question_table(summary: pd.DataFrame, question_id: str) -> pd.DataFrame:
             "status": rows["status"],
         }
     )
+    if "write_ins" in rows.columns and rows["write_ins"].fillna(0).gt(0).any():  # shown when some were typed
+        table["write_ins"] = ["" if pd.isna(n) else str(int(n)) for n in rows["write_ins"]]
     return table.reset_index(drop=True)
 
 
@@ -127,20 +135,64 @@ def _pct(value: float) -> str:
     return "" if pd.isna(value) else f"{100 * value:.1f}%"
 
 
+# ------------------------------------------------------------------------------ rankings and scales
+
+
+def ranking_summary(
+    rankings: pd.DataFrame | None, questionnaire: Questionnaire, settings: IntervalSettings | None = None
+) -> pd.DataFrame:
+    """For each option of each ranking question: ``ranked`` (respondents who put it in their order),
+    ``mean_rank`` (1 = first, over those respondents), ``first_choice`` (how many ranked it first), the
+    ``base`` (respondents who answered the question), ``first_choice_share`` of the base and its interval.
+
+    ``rankings`` is ``question_id, option, rank, count`` (the cleaning's ``rankings.csv``). Rows follow
+    the form's option order; sort by ``mean_rank`` to read the order respondents gave.
+    """
+    settings = settings or IntervalSettings()
+    if rankings is None:
+        rankings = pd.DataFrame(columns=["question_id", "option", "rank", "count"])
+    rows = []
+    for question in questionnaire.of_type("ranking"):
+        ranks = rankings[rankings["question_id"] == question.id]
+        first = ranks[ranks["rank"].astype(int) == 1]
+        base = int(first["count"].astype(int).sum())  # every answering respondent ranks exactly one option first
+        for option in question.options:
+            own = ranks[ranks["option"] == option]
+            counts, positions = own["count"].astype(int).to_numpy(), own["rank"].astype(int).to_numpy()
+            ranked = int(counts.sum())
+            mean_rank = float((counts * positions).sum() / ranked) if ranked else float("nan")
+            chosen_first = int(counts[positions == 1].sum())
+            low, high = proportion_interval(chosen_first, base, settings) if base else (float("nan"), float("nan"))
+            share = chosen_first / base if base else float("nan")
+            rows.append((question.id, option, ranked, mean_rank, chosen_first, base, share, low, high))
+    return pd.DataFrame(rows, columns=RANKING_COLUMNS)
+
+
+def scale_groups(questionnaire: Questionnaire) -> dict[str, tuple[Question, ...]]:
+    """Scale questions sharing a ``group`` (the statements of one Likert grid), by group in the form's
+    order; groups of a single question are left out (its own chart shows it)."""
+    groups: dict[str, list[Question]] = {}
+    for question in questionnaire.of_type("scale"):
+        if question.group:
+            groups.setdefault(question.group, []).append(question)
+    return {name: tuple(found) for name, found in groups.items() if len(found) > 1}
+
+
 def selections_check(summary: pd.DataFrame, question: Question) -> dict:
     """What the legible counts of one question add up to, against what the question allows.
 
     Returns ``selections`` (sum of the known counts), ``missing`` (options whose count is lost),
-    ``base``, ``limit`` (one answer per respondent for a single-choice question, ``max_choices`` x base
-    or options x base for a multi-select one) and ``ok``: False when the known counts alone exceed the
-    limit, or when a single-choice question whose counts are all known does not add up to its base.
+    ``base``, ``limit`` (one answer per respondent for a single-choice or scale question and for a
+    ranking's first choices, ``max_choices`` x base or options x base for a multi-select one) and
+    ``ok``: False when the known counts alone exceed the limit, or when a one-answer question whose
+    counts are all known does not add up to its base.
     """
     rows = summary[summary["question_id"] == question.id]
     known = rows["count"].dropna().astype(int)
     missing = rows.loc[rows["count"].isna(), "option"].tolist()
     base = int(rows["base"].iloc[0])
     selections = int(known.sum())
-    if question.type == "single":
+    if question.one_answer:
         limit = base
         ok = selections <= limit and (bool(missing) or selections == limit)
     else:
@@ -215,22 +267,39 @@ def question_notes(
     else:
         known = rows["count"].dropna().astype(int)
         total = " + ".join(str(c) for c in known)
+        kind_name = {"ranking": "Ranking (first choices)", "scale": "Scale"}.get(question.type, "Single choice")
+        if question.type == "ranking":
+            notes.append(
+                (
+                    "note",
+                    "Ranking: each respondent who answered put the options in order; the counts and shares here "
+                    "are of respondents who ranked the option first. Every rank, the mean rank and the share "
+                    "ranking each option at all are in the ranking table.",
+                )
+            )
+        elif question.type == "scale":
+            notes.append(
+                (
+                    "note",
+                    f"Scale: ordered options, from {question.options[0]!r} to {question.options[-1]!r}; "
+                    "one answer per respondent.",
+                )
+            )
         if check["missing"]:
-            notes.append(
-                ("note", f"Single choice: the legible counts add to {check['selections']} of {base}.")
-            )
+            notes.append(("note", f"{kind_name}: the legible counts add to {check['selections']} of {base}."))
         elif check["selections"] == base:
-            notes.append(
-                ("note", f"Single choice: one answer per respondent; {total} = {base}, as it should.")
-            )
+            notes.append(("note", f"{kind_name}: one answer per respondent; {total} = {base}, as it should."))
         else:
             notes.append(
                 (
                     "warning",
-                    f"Single choice, yet the counts add to {total} = {check['selections']} "
+                    f"{kind_name}, yet the counts add to {total} = {check['selections']} "
                     f"answers from {base} respondents: the counts and the base disagree.",
                 )
             )
+    typed = write_in_note(summary, question)
+    if typed:
+        notes.append(("note", typed))
     if check["missing"]:
         notes.append(
             (
@@ -253,6 +322,24 @@ def question_notes(
     return notes
 
 
+def write_in_note(summary: pd.DataFrame, question: Question) -> str:
+    """How many of a question's Other answers were typed in, as a sentence ("" when not known).
+
+    Both Microsoft Forms and Google Forms write the respondent's own text in place of "Other"; the
+    loader counts it as Other and keeps the text as the free-text question ``<id>_other``.
+    """
+    if question.other is None or "write_ins" not in summary.columns:
+        return ""
+    row = summary[(summary["question_id"] == question.id) & (summary["option"] == question.other)]
+    if row.empty or pd.isna(row["write_ins"].iloc[0]) or pd.isna(row["count"].iloc[0]) or not row["count"].iloc[0]:
+        return ""
+    typed, count = int(row["write_ins"].iloc[0]), int(row["count"].iloc[0])
+    return (
+        f"{question.other}: {typed} of its {count} answers were typed in by the respondent (write-ins, kept "
+        f"with the free-text answers as {question.write_in_id})."
+    )
+
+
 def chart_caption(
     summary: pd.DataFrame, question: Question, kind: str = "published", caveats: list[str] | None = None
 ) -> list[str]:
@@ -266,6 +353,11 @@ def chart_caption(
         else f"the {check['base']} respondents"
     )
     lines = [f"Base: {whom}; percentages are of respondents, not of selections."]
+    if question.type == "ranking":
+        lines.append("Ranking: each bar is the share of respondents who ranked the option first.")
+    typed = write_in_note(summary, question)
+    if typed:
+        lines.append(typed)
     if question.type == "multi":
         lines.append(
             "Multi-select: one respondent may choose several options, so the shares can add to more "

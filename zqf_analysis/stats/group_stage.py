@@ -29,9 +29,11 @@ from zqf_analysis.stats.crosstab import (
 from zqf_analysis.stats.intervals import interval_settings
 from zqf_analysis.stats.params import (
     DEFAULT_MIN_BASE,
+    DEFAULT_MIN_DISCLOSURE,
     check_adjust,
     check_compare,
     check_min_base,
+    check_min_disclosure,
     split_by,
 )
 
@@ -49,6 +51,8 @@ SUMMARY_COLUMNS = [
     "population",
     "left_out",
     "note",
+    "min_disclosure",
+    "merged",
 ]
 FINDING_COLUMNS = [
     "group_variable",
@@ -74,7 +78,7 @@ class GroupParams:
     """The notebook's parameters, checked once (see :mod:`zqf_analysis.stats.params`)."""
 
     dataset: str = "data/raw/zaqa-2024"
-    by: str = "institution_type"
+    by: str = ""
     compare: str = ""
     min_base: int = DEFAULT_MIN_BASE
     confidence: float = 0.95
@@ -82,17 +86,24 @@ class GroupParams:
     adjust: str = "holm"
     population: str = ""
     output_root: str = ""
+    min_disclosure: int = DEFAULT_MIN_DISCLOSURE
 
     def __post_init__(self) -> None:
         split_by(self.by)
         check_min_base(self.min_base)
+        check_min_disclosure(self.min_disclosure)
         check_adjust(self.adjust)
         check_compare(self.compare, paths.resolve)
         interval_settings(self.confidence, self.ci_method)
 
     @property
     def settings(self) -> GroupSettings:
-        return GroupSettings(interval_settings(self.confidence, self.ci_method), int(self.min_base), self.adjust)
+        return GroupSettings(
+            interval_settings(self.confidence, self.ci_method),
+            int(self.min_base),
+            self.adjust,
+            min_disclosure=check_min_disclosure(self.min_disclosure),
+        )
 
 
 @dataclass
@@ -133,7 +144,7 @@ def group_crosstabs(data, by: list[str], settings: GroupSettings, themes: dict[s
     each group variable's tests are one family."""
     frames = []
     for name in by:
-        codes, labels = dataset_groups(data, name)
+        codes, labels = dataset_groups(data, name, settings.min_disclosure)
         extra = []
         for question_id, table in themes.items():
             answer_table = themes_table(table, question_id, data.responses["response_id"], codes, len(labels))
@@ -258,6 +269,8 @@ def group_summary(data, by: list[str], crosstabs: pd.DataFrame | None, settings:
                     population,
                     left_out,
                     "published counts only: no crosstab can be computed",
+                    settings.min_disclosure,
+                    "",
                 )
             )
             continue
@@ -278,6 +291,8 @@ def group_summary(data, by: list[str], crosstabs: pd.DataFrame | None, settings:
                 population,
                 left_out,
                 "",
+                settings.min_disclosure,
+                dataset_groups(data, name, settings.min_disclosure).merged_text,
             )
         )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -345,6 +360,7 @@ def _crosstab(args: argparse.Namespace) -> int:
         dataset=args.dataset,
         by=args.by,
         min_base=args.min_base,
+        min_disclosure=args.min_disclosure,
         confidence=args.confidence,
         ci_method=args.ci_method,
         adjust=args.adjust,
@@ -378,6 +394,12 @@ def register(subparsers) -> None:
     )
     command.add_argument("--output", help="CSV to write (default: data/processed/<dataset>/crosstabs.csv)")
     command.add_argument("--min-base", type=int, default=DEFAULT_MIN_BASE, help="bases below this get a note")
+    command.add_argument(
+        "--min-disclosure",
+        type=int,
+        default=DEFAULT_MIN_DISCLOSURE,
+        help="groups with fewer respondents are merged into 'other groups' (1: off)",
+    )
     command.add_argument("--adjust", default="holm", help="holm, bh or none (across each group variable's tests)")
     command.add_argument("--confidence", type=float, default=0.95, help="confidence level of the intervals")
     command.add_argument("--ci-method", default="wilson", help="a statsmodels proportion_confint method")

@@ -1,6 +1,7 @@
 """The group stage's parameter rules, defined once for the notebook, the build's parameter check and the
-command line: the p-value adjustment, the smallest base read without a note, and the group variable,
-population and comparison dataset of a dataset. Light: nothing heavy is imported to check a parameter.
+command line: the p-value adjustment, the smallest base read without a note, the smallest group ever
+shown on its own (disclosure control), and the group variable, population and comparison dataset of a
+dataset. Light: nothing heavy is imported to check a parameter.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ ADJUST_METHODS = {"holm": "holm", "bh": "fdr_bh", "none": None}
 ADJUST_LABELS = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no adjustment"}
 #: Below this base a group's shares carry a note, and the key findings never lead with it.
 DEFAULT_MIN_BASE = 5
+#: A group with fewer respondents is never shown on its own (stats/disclosure.py): merged into
+#: "other groups", its quotes never listed under its name.
+DEFAULT_MIN_DISCLOSURE = 3
 
 
 def check_adjust(value: object) -> str:
@@ -41,22 +45,40 @@ def check_min_base(value: object) -> int:
     return value
 
 
-def split_by(value: object) -> list[str]:
-    """The group variables named by ``by``: one name or several joined by commas.
+def check_min_disclosure(value: object) -> int:
+    """A whole number of at least 1 (1 turns disclosure control off); a digit string is read as a number.
 
-    >>> split_by("institution_type, Q11")
-    ['institution_type', 'Q11']
+    >>> check_min_disclosure("3")
+    3
     """
-    if not isinstance(value, str) or not value.strip():
-        raise DataError(f"parameter by={value!r}: expected a group variable such as 'institution_type'")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DataError(
+            f"parameter min_disclosure={value!r}: expected a whole number of at least 1 (the smallest group shown "
+            "on its own; 3 by default)"
+        )
+    return value
+
+
+def split_by(value: object) -> list[str]:
+    """The group variables named by ``by``: one name or several joined by commas; ``""`` names none
+    (the dataset's defaults, see :func:`check_by`).
+
+    >>> split_by("institution_type, Q11"), split_by("")
+    (['institution_type', 'Q11'], [])
+    """
+    if not isinstance(value, str):
+        raise DataError(f"parameter by={value!r}: expected a group variable such as 'institution_type', or ''")
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def check_by(value: object, questionnaire) -> list[str]:
-    """Each name of ``by`` must be a group variable of the dataset (see :mod:`zqf_analysis.data.groups`)."""
-    from zqf_analysis.data.groups import group_variable
+    """Each name of ``by`` must be a group variable of the dataset (see :mod:`zqf_analysis.data.groups`);
+    ``""`` gives the dataset's default group variables, which may be none."""
+    from zqf_analysis.data.groups import default_group_variables, group_variable
 
-    names = split_by(value)
+    names = split_by(value) or default_group_variables(questionnaire)
     for name in names:
         group_variable(questionnaire, name)
     return names

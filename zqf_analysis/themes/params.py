@@ -1,5 +1,6 @@
 """The themes stage's parameter rules, defined once for the notebook, the build's parameter check and
-the command line: embedding backends, the number of themes ``k`` and the random seed.
+the command line: embedding backends, the number of themes ``k``, the random seed and the parameters
+that name a file (codebook, human coding, coded sample).
 
 This module imports nothing heavy, so the build can check parameters without loading the embedding
 libraries.
@@ -51,4 +52,25 @@ def check_seed(value: object) -> int:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise DataError(f"parameter seed={value!r}: expected a whole number of at least 0")
+    return value
+
+
+#: Parameters naming a file, relative to the project root or the dataset folder ("" or "none": none).
+FILE_PARAMETERS = ("codebook", "human_coding", "coded_sample")
+NO_FILE = ("", "none", "None")
+
+
+def check_file_parameter(name: str, value: object, exists) -> str:
+    """``value`` if it is "", "none" or a file that ``exists(value)`` says is there; else DataError.
+
+    >>> check_file_parameter("coded_sample", "", lambda v: False)
+    ''
+    """
+    if value is None or value in NO_FILE:
+        return "" if value is None else str(value)
+    if not isinstance(value, str) or not exists(value):
+        raise DataError(
+            f"parameter {name}={value!r}: expected an existing file (relative to the project or the dataset "
+            "folder), '' or 'none'"
+        )
     return value

@@ -54,6 +54,7 @@ class ThemeParams:
     seed: int = 0
     codebook: str = ""
     human_coding: str = ""
+    coded_sample: str = ""
     output_root: str = ""
     guided: bool = True
 
@@ -84,6 +85,12 @@ class ThemeParams:
             return None
         return _existing_file(self.human_coding, self.dataset_path, "human_coding")
 
+    def coded_sample_path(self) -> Path | None:
+        """An analyst's coded sample (``response_id, codes`` CSV or a filled coding sheet) to learn from."""
+        if self.coded_sample in ("", "none", "None"):
+            return None
+        return _existing_file(self.coded_sample, self.dataset_path, "coded_sample")
+
 
 def _existing_file(value: str, dataset: Path, name: str) -> Path:
     for candidate in (paths.resolve(value), dataset / value):
@@ -101,7 +108,7 @@ def load_answers(dataset: str | Path, question: str) -> pd.DataFrame:
     from zqf_analysis.data.load import load_dataset
 
     data = load_dataset(dataset)
-    open_ids = [q.id for q in data.questionnaire.open]
+    open_ids = [q.id for q in data.questionnaire.free_text]  # open questions and write-ins (Q3_other)
     if question not in open_ids:
         raise DataError(
             f"not an open question; the open questions are {', '.join(open_ids)}",
@@ -148,7 +155,19 @@ class ThemeResult:
     crosstab: pd.DataFrame | None
     guided: bool = False
     human: dict | None = None
+    learned: object | None = None  # learn.CodingRun: the coding with its review flags and messages
+    quality: dict | None = None  # learn.estimate_quality on the coded sample
     written: list[Path] = field(default_factory=list)
+
+    @property
+    def review_queue(self) -> pd.DataFrame:
+        """The answers to read first (least sure first; see :func:`learn.review_queue`)."""
+        from zqf_analysis.themes.learn import review_queue
+
+        if self.learned is None:
+            return pd.DataFrame(columns=["response_id", "text", "theme", "themes", "evidence", "confidence", "review"])
+        queue = review_queue(self.learned.coded)
+        return queue[["response_id", "text", "theme", "themes", "evidence", "confidence", "review"]]
 
     @property
     def non_substantive(self) -> pd.DataFrame:
@@ -215,6 +234,10 @@ def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
         if codebook
         else {}
     )
+    learned, quality = None, None
+    if codebook:
+        learned, quality = _learned_coding(params, answers, codebook)
+        codings = _with_learned(codings, learned)
     if codebook:
         segments["codes"] = [
             "|".join(codings[r].segment_codes[n - 1]) if n - 1 < len(codings[r].segment_codes) else ""
@@ -255,9 +278,44 @@ def run_themes(params: ThemeParams, write: bool = True) -> ThemeResult:
         codebook=codebook,
         crosstab=crosstab,
         human=human,
+        learned=learned,
+        quality=quality,
     )
     if write:
         result.written = write_outputs(result)
+    return result
+
+
+def _learned_coding(params: ThemeParams, answers: pd.DataFrame, codebook: Codebook):
+    """The coding of the answers' cleaned text with the codebook, learning from the coded sample when
+    the parameter names one, and the cross-validated estimate of its quality on the sample."""
+    from zqf_analysis.themes.learn import MIN_SAMPLE, code_with_sample, estimate_quality, read_coded_sample
+
+    frame = pd.DataFrame({"response_id": answers["response_id"].astype(str), "text": answers["clean_text"]})
+    sample_path = params.coded_sample_path()
+    sample = read_coded_sample(sample_path, frame, codebook) if sample_path else None
+    learned = code_with_sample(frame, codebook, sample, seed=params.seed)
+    quality = None
+    if sample is not None and len(sample) >= MIN_SAMPLE:
+        quality = estimate_quality(sample, codebook, seed=params.seed)
+    return learned, quality
+
+
+def _with_learned(codings: dict, learned) -> dict:
+    """The codebook's codings with the answer-level codes, primary code and evidence of ``learned``
+    (segment-level codes stay the codebook's: the learned coder codes whole answers)."""
+    if learned is None or (learned.coded["source"] == "codebook").all():
+        return codings
+    from dataclasses import replace
+
+    by_id = learned.coded.set_index("response_id")
+    result = {}
+    for rid, coding in codings.items():
+        row = by_id.loc[str(rid)]
+        codes = tuple(c for c in str(row["themes"]).split("|") if c)
+        result[rid] = replace(
+            coding, codes=codes, primary=row["theme"], evidence=row["evidence"], review=bool(row["review"])
+        )
     return result
 
 
@@ -477,8 +535,66 @@ def write_outputs(result: ThemeResult) -> list[Path]:
     figures = paths.reports_dir(dataset, root) / "figures"
     table, summary = theme_table(result), summary_table(result)
     figure = theme_chart(result)
-    return [
+    written = [
         write_csv_atomic(processed / f"themes_{question}.csv", table),
         write_csv_atomic(processed / f"themes_{question}_summary.csv", summary),
         *save_figure(figure, figures, f"themes_{question}"),
     ]
+    if result.learned is not None:
+        from zqf_analysis.report import excel
+
+        queue = result.review_queue
+        written.append(write_csv_atomic(processed / f"themes_{question}_review.csv", queue))
+        written.append(
+            excel.write_workbook_part(
+                paths.reports_dir(dataset, root) / "tables.xlsx", f"03_themes-{question}", review_sheets(result)
+            )
+        )
+    return written
+
+
+def review_sheets(result: ThemeResult) -> list:
+    """The sheets 03_themes adds to ``tables.xlsx``: the review queue of the question (least sure
+    first) and, with a coded sample, the coder's cross-validated quality per code."""
+    from zqf_analysis.report.excel import Sheet
+
+    question = result.params.question
+    source = "learned from the coded sample" if result.quality else "the codebook alone"
+    sheets = [
+        Sheet(
+            f"{question} review",
+            f"{question}: answers to review first (coding: {source})",
+            result.review_queue,
+            notes=(
+                "Least sure first: confidence is the estimated chance that the least sure code decision is "
+                "right (from the coded sample's cross-validation; empty without a sample). 'review' says why "
+                "an answer is listed: no code, coded by similarity or fallback only, or its codes leave out the "
+                "code its words are most similar to.",
+            ),
+        )
+    ]
+    if result.quality:
+        per_code = result.quality["learned"].per_code
+        sheets.append(
+            Sheet(
+                f"{question} coder quality",
+                f"{question}: the learned coder on the coded sample ({result.quality['folds']}-fold "
+                "cross-validation)",
+                per_code,
+                notes=(quality_sentence(result.quality),),
+            )
+        )
+    return sheets
+
+
+def quality_sentence(quality: dict) -> str:
+    """ "Expect kappa ≈ ... on the rest": the cross-validated estimate in one sentence."""
+    learned, alone = quality["learned"].overall, quality["codebook"].overall
+    return (
+        f"Expect a mean per-code kappa of about {learned['mean_kappa']:.2f} (95% interval "
+        f"{learned['mean_kappa_low']:.2f}-{learned['mean_kappa_high']:.2f}) and a micro-F1 of about "
+        f"{learned['micro_f1']:.2f} ({learned['micro_f1_low']:.2f}-{learned['micro_f1_high']:.2f}) on the "
+        f"answers nobody coded: {quality['folds']}-fold cross-validation on the {quality['answers']} coded "
+        f"answers. The codebook alone scores {alone['mean_kappa']:.2f} and {alone['micro_f1']:.2f} on them."
+    )
+

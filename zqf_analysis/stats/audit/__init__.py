@@ -44,7 +44,7 @@ def audit_data(
         institution_map=dataset.institution_map,
         responses=dataset.responses,
         caveats=caveats or {},
-        separator=str(dataset.questionnaire.export.get("separator", ";")),
+        separator=dataset.separator,
     )
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from zqf_analysis.data.questionnaire import Question
+from zqf_analysis.data.questionnaire import ONE_ANSWER_TYPES, Question
 from zqf_analysis.errors import DataError
 from zqf_analysis.stats.audit.engine import (
     APPROX_TOLERANCE_POINTS,
@@ -350,7 +350,7 @@ def check_share(claim, data: AuditData) -> Finding:
             f"of {base} prints as {claim.stated_value} (to {decimals} decimal(s))",
         )
     described = (
-        " + ".join(str(c.low) for c in counts) if len(counts) > 1 and question.type == "single" else ""
+        " + ".join(str(c.low) for c in counts) if len(counts) > 1 and question.one_answer else ""
     )
     recomputed = f"{percent_text(low, base)} ({low} of {base})"
     reason = (
@@ -359,7 +359,7 @@ def check_share(claim, data: AuditData) -> Finding:
         f"printed to {decimals} decimal(s) {percent_text(low, base, decimals)} against the stated "
         f"{claim.stated_value}"
     )
-    if verdict == "disagrees" and question.type == "single":
+    if verdict == "disagrees" and question.one_answer:
         every = evidence(claim, data, question)
         answers = sum(c.low for c in every)
         if all(c.known for c in every) and answers != base and printed(low, answers) == value:
@@ -371,7 +371,7 @@ def check_share(claim, data: AuditData) -> Finding:
                 f"{percent_text(low, answers)}, which prints as stated: the percentage is a share of "
                 f"{answers} answers, not of the {base} respondents (see the question's total check).",
             )
-    if question.type == "single" and len(counts) == 1:
+    if question.one_answer and len(counts) == 1:
         every = evidence(claim, data, question)
         answers = sum(c.low for c in every)
         if all(c.known for c in every) and answers != base:
@@ -448,7 +448,7 @@ def check_unanimous(claim, data: AuditData) -> Finding:
             if c.option not in {x.option for x in counts} and c.known and c.low > 0
         ]
         reason += f": {base - low} did not choose {'these options' if len(counts) > 1 else 'it'}"
-        if others and question.type == "single":
+        if others and question.one_answer:
             reason += " (" + "; ".join(f"{c.option} {c.low}" for c in others) + ")"
     return Finding(
         f"{low} of {base} ({percent_text(low, base)})", verdict, reason + stated_notes(counts) + "."
@@ -587,7 +587,7 @@ def check_few(claim, data: AuditData) -> Finding:
 
 
 def check_single_total(claim, data: AuditData) -> Finding:
-    question = claim_question(claim, data, types=("single",))
+    question = claim_question(claim, data, types=ONE_ANSWER_TYPES)
     counts = evidence(claim, data, question)
     base = question_base(data, question.id)
     known = [c for c in counts if c.known]

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pandas as pd
 
-from zqf_analysis.data.questionnaire import Question, Questionnaire
+from zqf_analysis.data.questionnaire import CLOSED_TYPES, Question, Questionnaire
 from zqf_analysis.errors import DataError
 from zqf_analysis.stats.audit.wording import norm, quotes_claim, range_text, shorten
 
@@ -74,7 +74,7 @@ class Finding:
     reason: str
 
 
-def claim_question(claim, data: AuditData, types: tuple[str, ...] = ("single", "multi")) -> Question:
+def claim_question(claim, data: AuditData, types: tuple[str, ...] = CLOSED_TYPES) -> Question:
     try:
         question = data.questionnaire[claim.question_id]
     except KeyError:
@@ -86,13 +86,19 @@ def claim_question(claim, data: AuditData, types: tuple[str, ...] = ("single", "
         ) from None
     if question.type not in types:
         raise DataError(
-            f"claim {claim.claim_id}: check {claim.check!r} needs a {' or '.join(types)} question, "
+            f"claim {claim.claim_id}: check {claim.check!r} needs a {_kinds(types)} question, "
             f"but {question.id} is {question.type}",
             file="claims.csv",
             question=question.id,
             column="check",
         )
     return question
+
+
+def _kinds(types: tuple[str, ...]) -> str:
+    """``closed (single, multi, ranking or scale)`` or ``single or scale``: the question types a check takes."""
+    listed = ", ".join(types[:-1]) + f" or {types[-1]}" if len(types) > 1 else types[0]
+    return f"closed ({listed})" if tuple(types) == CLOSED_TYPES else listed.replace(", ", " or ")
 
 
 def question_base(data: AuditData, question_id: str) -> int:
@@ -127,7 +133,7 @@ def evidence(claim, data: AuditData, question: Question, options: list[str] | No
         else:
             value = int(record["count"])
             evidence[option] = Count(option, value, value, str(record["status"]), str(record["source"]))
-    if question.type == "single":
+    if question.one_answer:
         known_total = sum(c.low for c in evidence.values() if c.known)
         room = max(0, base - known_total)
         evidence = {
@@ -142,7 +148,7 @@ def combined(counts: list[Count], question: Question, data: AuditData) -> tuple[
     base = question_base(data, question.id)
     if len(counts) == 1:
         return counts[0].low, counts[0].high, ""
-    if question.type == "single":
+    if question.one_answer:
         return sum(c.low for c in counts), min(base, sum(c.high for c in counts)), ""
     if data.responses is not None and all(c.known for c in counts):
         chosen = _export_union(data, question, [c.option for c in counts])
@@ -160,17 +166,12 @@ def combined(counts: list[Count], question: Question, data: AuditData) -> tuple[
 
 
 def _export_union(data: AuditData, question: Question, options: list[str]) -> int:
-    from zqf_analysis.data.export import split_choices
+    """Respondents of the export who chose any of ``options`` (a write-in counts as its Other option)."""
+    from zqf_analysis.data.choices import read_cell
 
     column = data.responses[question.id]
     wanted = set(options)
-    return int(
-        sum(
-            bool(wanted & set(split_choices(cell, question.options, data.separator)))
-            for cell in column
-            if cell
-        )
-    )
+    return int(sum(bool(wanted & set(read_cell(cell, question, data.separator).chosen)) for cell in column if cell))
 
 
 def decide(low: int, high: int, holds) -> str | None:
