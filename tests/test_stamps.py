@@ -136,3 +136,20 @@ def test_timings_are_kept_between_builds(notebooks, tmp_path):
     assert stamps.read_timings(plan) == {}
     stamps.write_timings(plan, {"02_describe": 14.04, "01_clean": 3.9})
     assert stamps.read_timings(plan) == {"02_describe": 14.04, "01_clean": 3.9}
+
+
+def test_a_coded_sample_named_by_a_parameter_is_an_input_of_its_runs(tmp_path):
+    """Editing the analyst's coded sample (a file outside the dataset) re-runs the themes runs that use it."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    cell = new_code_cell('dataset = ""\nquestion = "Q8"\ncoded_sample = ""\noutput_root = ""',
+                         metadata={"tags": ["parameters"]})
+    nbformat.write(new_notebook(cells=[cell]), folder / "03_themes.ipynb")
+    sample = tmp_path / "sample.csv"
+    sample.write_text("response_id,codes\n1,a\n", encoding="utf-8")
+    plan = build.plan_build(SYNTHETIC, notebooks_dir=folder, output_root=tmp_path,
+                            overrides=build.parse_overrides([f"coded_sample={sample}"]))
+    step = plan.step("03_themes-Q8")
+    assert sample in stamps.step_inputs(plan, step)
+    plain = build.plan_build(SYNTHETIC, notebooks_dir=folder, output_root=tmp_path)
+    assert sample not in stamps.step_inputs(plain, plain.step("03_themes-Q8"))

@@ -26,6 +26,7 @@ from pathlib import Path
 from zqf_analysis import paths
 from zqf_analysis.build.plan import PACKAGE_DIR, Plan, Step, source_modules
 from zqf_analysis.io import write_bytes_atomic
+from zqf_analysis.themes.params import FILE_PARAMETERS, NO_FILE
 
 
 def json_bytes(record: object) -> bytes:
@@ -59,11 +60,17 @@ def step_targets(plan: Plan, step: Step) -> dict[str, Path]:
 
 def step_inputs(plan: Plan, step: Step) -> list[Path]:
     """What a notebook run depends on: the notebook, its run stamp (its parameters), the dataset's
-    stamp, the package modules it imports, the output stamps of the runs it comes after, and the files
-    of a dataset it is asked to compare with (``compare``)."""
+    stamp, the package modules it imports, the output stamps of the runs it comes after, the files a
+    file parameter names (a codebook, a coded sample or a human coding outside the dataset folder:
+    editing the analyst's sample re-runs its themes run) and the files of a dataset it is asked to
+    compare with (``compare``)."""
     inputs = [step.notebook, run_stamp(plan, step), plan.build_dir / "dataset.json"]
     inputs += [Path(m) for m in step.modules]
     inputs += [step_targets(plan, plan.step(s))["outputs"] for s in step.after]
+    for name in FILE_PARAMETERS:
+        value = step.parameters.get(name)
+        if value not in (None, *NO_FILE):
+            inputs += [p for p in (paths.resolve(str(value)), plan.dataset / str(value)) if p.is_file()]
     if step.parameters.get("compare"):
         other = paths.resolve(str(step.parameters["compare"]))
         inputs += sorted(p for p in other.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
