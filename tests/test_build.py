@@ -217,6 +217,7 @@ def test_editing_a_stats_module_reruns_exactly_the_notebooks_that_use_it():
     users = {nb for nb in notebooks if "stats/describe.py" in _modules(nb)}
     assert users == {"02_describe.ipynb", "04_groups.ipynb"}
     assert "stats/audit/checks.py" in _modules("02_describe.ipynb")  # through stats/audit/__init__.py
+    assert "stats/audit/respondents.py" in _modules("02_describe.ipynb")  # through checks.py
     assert "themes/cluster.py" in _modules("03_themes.ipynb")
     assert "themes/cluster.py" not in _modules("02_describe.ipynb")
 
