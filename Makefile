@@ -6,9 +6,6 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 KERNEL := zqf-analysis
 DATASET ?= data/raw/zaqa-2024
-NAME := $(notdir $(patsubst %/,%,$(DATASET)))
-PROCESSED := data/processed/$(NAME)
-REPORTS := reports/$(NAME)
 export PYTHONHASHSEED := 0
 export HF_HUB_OFFLINE := 1
 export MPLBACKEND := Agg
@@ -22,7 +19,8 @@ help: ## Show this help (the default goal)
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo
 	@echo "  Variables: DATASET=$(DATASET) (a dataset folder), PARAMS='name=value ...' (notebook"
-	@echo "  parameters), QUESTIONS=Q8,Q2 (themes runs), JOBS=$(JOBS) (notebooks at once), FORCE=1 (re-run all),"
+	@echo "  parameters), QUESTIONS=Q8,Q2 (themes runs), JOBS=2 (workers at once; default one per core),"
+	@echo "  FORCE=1 (re-run all),"
 	@echo "  COMPARE=path/to/other/dataset (04_groups compares the two question by question)"
 
 LOCK := requirements.lock
@@ -61,16 +59,14 @@ floors: ## Check the dependency floors: install the lowest allowed versions and 
 	@$(FLOORS)/bin/python -m pip install --quiet -r $(FLOORS).txt && $(FLOORS)/bin/python -m pip install --quiet --no-deps -e .
 	@$(FLOORS)/bin/python -m pytest -q -p no:cacheprovider -m "not slow and not browser"
 
-# The report: `python -m zqf_analysis.build build-plan` checks every parameter (before any kernel
-# starts) and writes the Make rules of the build into $(REPORTS)/.build/report.mk, touching a file
-# only when it changes; the inner Make then runs only the notebooks whose inputs changed, JOBS at a time. PARAMS="k=5 03_themes.seed=1",
-# QUESTIONS="Q8", FORCE=1 (re-run everything).
-JOBS ?= 3
+# The report: a thin front end of `python -m zqf_analysis build`, which plans, judges what is out of
+# date and runs it on a pool of JOBS workers itself (no make needed; docs/build.md).
+# PARAMS="k=5 03_themes.seed=1", COMPARE=dataset, QUESTIONS="Q8", JOBS=2 (default: one per core, at
+# most 4), FORCE=1.
 report: $(INSTALLED) ## Build the cleaned data and the rendered report for DATASET (incremental, parallel)
-	@rules=$$($(BIN)/python -m zqf_analysis.build build-plan --dataset '$(DATASET)' \
-	  $(if $(PARAMS),--param '$(PARAMS)') $(if $(COMPARE),--param 'compare=$(COMPARE)') \
-	  $(if $(QUESTIONS),--questions '$(QUESTIONS)')) && \
-	  $(MAKE) --no-print-directory -j$(JOBS) -f "$$rules" $(if $(FORCE),-B ZQF_FORCE=1)
+	@$(BIN)/python -m zqf_analysis build --dataset '$(DATASET)' $(if $(PARAMS),--param '$(PARAMS)') \
+	  $(if $(COMPARE),--param 'compare=$(COMPARE)') $(if $(QUESTIONS),--questions '$(QUESTIONS)') \
+	  $(if $(JOBS),--jobs '$(JOBS)') $(if $(FORCE),--force)
 
 test: $(INSTALLED) ## Run the whole test suite (what CI runs)
 	@$(BIN)/python -m pytest -q

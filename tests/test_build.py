@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -190,13 +189,13 @@ def test_cli_rejects_an_unknown_parameter_with_exit_2_and_starts_no_kernel(noteb
     assert not (tmp_path / "out" / "reports" / "synthetic-export" / "executed").exists()
 
 
-def test_parse_value_and_make_escaping():
-    assert build.parse_overrides(["k=5 03_themes.seed=1 backend=tfidf"]) == [
+def test_parse_overrides_reads_each_value_as_typed():
+    assert build.parse_overrides(["k=5 03_themes.seed=1 backend=tfidf", "confidence=0.9"]) == [
         (None, "k", 5),
         ("03_themes", "seed", 1),
         (None, "backend", "tfidf"),
+        (None, "confidence", 0.9),
     ]
-    assert build._mk("/a b/c:d#e$f") == "/a\\ b/c\\:d\\#e$$f"
 
 
 def _modules(notebook: str) -> set[str]:
@@ -214,10 +213,11 @@ def test_package_modules_follow_imports_through_the_sub_packages():
 
 
 def test_editing_a_stats_module_reruns_exactly_the_notebooks_that_use_it():
-    notebooks = ("01_clean.ipynb", "02_describe.ipynb", "03_themes.ipynb")
+    notebooks = ("01_clean.ipynb", "02_describe.ipynb", "03_themes.ipynb", "04_groups.ipynb")
     users = {nb for nb in notebooks if "stats/describe.py" in _modules(nb)}
-    assert users == {"02_describe.ipynb"}
+    assert users == {"02_describe.ipynb", "04_groups.ipynb"}
     assert "stats/audit/checks.py" in _modules("02_describe.ipynb")  # through stats/audit/__init__.py
+    assert "stats/audit/respondents.py" in _modules("02_describe.ipynb")  # through checks.py
     assert "themes/cluster.py" in _modules("03_themes.ipynb")
     assert "themes/cluster.py" not in _modules("02_describe.ipynb")
 
@@ -233,7 +233,7 @@ def test_build_produces_every_page_and_reruns_only_what_changed(notebooks, tmp_p
     assert ran(first) == ["01_clean", "02_describe", "03_themes-Q13", "03_themes-Q2", "03_themes-Q8"], first.stdout
     # the progress is the build's own lines only: a kernel's output never runs into them
     progress = [line.split()[0] for line in first.stdout.splitlines()]
-    assert set(progress) == {"ran", "index", "report", "built"}, first.stdout
+    assert sorted(progress) == ["built", "index", "ran", "ran", "ran", "ran", "ran"], first.stdout
     reports = out / "reports" / "synthetic-export"
     steps = ["01_clean", "02_describe", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13"]
     for step in steps:
@@ -306,7 +306,7 @@ def test_a_job_runs_its_notebooks_in_one_kernel_each_only_when_its_own_inputs_ch
     out = tmp_path / "out"
     reports = out / "reports" / "synthetic-export"
 
-    first = run_build(notebooks, out)
+    first = run_build(notebooks, out, "--jobs", "2")
     assert first.returncode == 0, first.stderr
     assert ran(first) == ["01_clean", "02_describe", "03_themes-Q13", "03_themes-Q2", "03_themes-Q8"], first.stdout
     pids = {}
@@ -316,8 +316,12 @@ def test_a_job_runs_its_notebooks_in_one_kernel_each_only_when_its_own_inputs_ch
     assert pids["01_clean"] == pids["03_themes-Q2"] == pids["03_themes-Q13"]  # one kernel for the job
     assert pids["02_describe"] != pids["01_clean"]
     assert "themes of Q2 in a fresh namespace" in (reports / "03_themes-Q2.html").read_text(encoding="utf-8")
-    assert (reports / ".build" / "jobs" / "lane.done").is_file()
-    assert ran(run_build(notebooks, out)) == []  # nothing changed: the job is not even started
+    logs = {p: p.stat().st_mtime_ns for p in (reports / ".build" / "logs").glob("worker-*.log")}
+    assert len(logs) == 2  # two workers, one per job
+    again = run_build(notebooks, out)
+    assert again.returncode == 0 and ran(again) == []
+    assert [line.split()[0] for line in again.stdout.splitlines()] == ["built"]
+    assert {p: p.stat().st_mtime_ns for p in logs} == logs  # nothing changed: no worker was started
 
     themes_only = run_build(notebooks, out, "--param", "03_themes.k=4")
     assert ran(themes_only) == ["03_themes-Q13", "03_themes-Q2", "03_themes-Q8"]  # not the cleaning
@@ -443,7 +447,7 @@ def set_metadata(notebook: Path, **zqf) -> None:
     notebook.write_text(json.dumps(document))
 
 
-def test_notebooks_naming_one_job_are_one_recipe(notebooks, tmp_path):
+def test_notebooks_naming_one_job_are_one_job(notebooks, tmp_path):
     set_metadata(notebooks / "01_clean.ipynb", job="lane")
     set_metadata(notebooks / "03_themes.ipynb", job="lane")
     plan = build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path)
@@ -451,14 +455,10 @@ def test_notebooks_naming_one_job_are_one_recipe(notebooks, tmp_path):
         ["01_clean", "03_themes-Q2", "03_themes-Q8", "03_themes-Q13"],
         ["02_describe"],
     ]
-    # 03 still waits for 01 (nothing declared): inside the job, 01 simply runs first
+    # 03 still waits for 01 (nothing declared), and 02 for 01 alone, not for the whole job
     assert plan.steps[2].after == ("01_clean",)
-    rules = build.makefile_text(plan)
-    recipes = [line for line in rules.splitlines() if "build-step $(if" in line]
-    assert len(recipes) == 2 and recipes[0].endswith("lane.job.json") and recipes[1].endswith("02_describe.job.json")
-    lane_rule = next(line for line in rules.splitlines() if line.startswith(str(tmp_path)) and "lane.done:" in line)
-    assert "01_clean.outputs" not in lane_rule  # the job makes that stamp itself: no loop
-    assert "01_clean.outputs" in next(line for line in rules.splitlines() if "02_describe.done:" in line)
+    assert plan.step("02_describe").after == ("01_clean",)
+    assert {s.job for s in plan.steps} == {"lane", "02_describe"}
 
 
 @pytest.mark.parametrize(
@@ -484,44 +484,265 @@ def test_jobs_waiting_for_each_other_are_rejected(notebooks, tmp_path):
         build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path)
 
 
-def test_step_files_are_rewritten_only_when_they_change(notebooks, tmp_path):
-    plan = build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path)
-    makefile = build.write_plan(plan)
-    files = [makefile, *sorted((makefile.parent / "steps").glob("*.json")), makefile.parent / "dataset.json"]
-    before = {p: p.stat().st_mtime_ns for p in files}
-    time.sleep(0.01)
-    build.write_plan(build.plan_build(SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path))
-    assert {p: p.stat().st_mtime_ns for p in files} == before
-    changed = build.plan_build(
-        SYNTHETIC, notebooks_dir=notebooks, output_root=tmp_path, overrides=build.parse_overrides(["k=4"])
+# ------------------------------------------------------------------------- portability and lanes
+
+
+@pytest.mark.slow
+def test_the_build_runs_with_no_make_on_the_path(notebooks, tmp_path):
+    """`python -m zqf_analysis build` plans, schedules and runs without make (Windows has none)."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    environment = {**os.environ, "PATH": str(empty)}
+    assert shutil.which("make", path=environment["PATH"]) is None
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "zqf_analysis", "build", "--dataset", str(SYNTHETIC), "--notebooks",
+               str(notebooks), "--output-root", str(out), "--questions", "Q8"]
+    result = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert ran(result) == ["01_clean", "02_describe", "03_themes-Q8"]
+    reports = out / "reports" / "synthetic-export"
+    assert "themes of Q8 in a fresh namespace" in (reports / "03_themes-Q8.html").read_text(encoding="utf-8")
+    assert 'href="03_themes-Q8.html"' in (reports / "index.html").read_text(encoding="utf-8")
+
+
+def eight_open_questions(folder: Path) -> Path:
+    """A dataset of a questionnaire alone: eight open questions, for a notebook run once per question."""
+    folder.mkdir(parents=True)
+    questions = "".join(f"  - id: Q{n}\n    type: open\n    text: \"Open question {n}\"\n" for n in range(1, 9))
+    (folder / "questionnaire.yaml").write_text(f"survey: eight open questions\nquestions:\n{questions}")
+    return folder
+
+
+@pytest.mark.slow
+def test_the_many_runs_of_one_notebook_spread_over_two_kernels(tmp_path):
+    """Eight runs of about 1.5 s in one job, two workers: once the first run has shown how long a run
+    takes, the seven waiting (about 10 s) are worth a second kernel (8 s or more, schedule.lane_pays);
+    each kernel is reset between its runs, and the next build re-runs nothing."""
+    folder = tmp_path / "notebooks"
+    write_notebook(
+        folder / "01_themes.ipynb",
+        "Themes",
+        'dataset = "x"\nquestion = "Q1"\noutput_root = ""',
+        "import os, time\ntime.sleep(1.5)\n"
+        "print('run of', question, 'in kernel process', os.getpid(), 'used' if 'leftover' in globals() else 'fresh')\n"
+        "leftover = question",
     )
-    build.write_plan(changed)
-    after = {p.name for p in files if p.stat().st_mtime_ns != before[p]}
-    # one step file per job, listing its runs, and a stamp per run: only the themes runs changed
-    assert after == {"03_themes.job.json", "03_themes-Q2.run.json", "03_themes-Q8.run.json", "03_themes-Q13.run.json"}
-    record = json.loads((makefile.parent / "steps" / "03_themes.job.json").read_text())
-    assert [r["step"] for r in record["runs"]] == ["03_themes-Q2", "03_themes-Q8", "03_themes-Q13"]
-    assert record["runs"][1]["parameters"]["k"] == 4 and record["runs"][1]["parameters"]["question"] == "Q8"
-    assert os.path.exists(makefile)
+    dataset = eight_open_questions(tmp_path / "eight")
+    out = tmp_path / "out"
+    first = run_build(folder, out, "--jobs", "2", dataset=dataset)
+    assert first.returncode == 0, first.stderr
+    assert len(ran(first)) == 8
+    reports = out / "reports" / "eight"
+    seen = {}
+    for n in range(1, 9):
+        page = (reports / f"01_themes-Q{n}.html").read_text(encoding="utf-8")
+        found = re.search(rf"run of Q{n} in kernel process (\d+) (\w+)", page)
+        assert found and found.group(2) == "fresh", page[-2000:]
+        seen[f"Q{n}"] = found.group(1)
+    kernels = sorted(set(seen.values()))
+    assert len(kernels) == 2, seen
+    assert seen["Q1"] == seen["Q2"] or seen["Q1"] == seen["Q3"]  # the first kernel went on with its runs
+    assert all(list(seen.values()).count(k) >= 2 for k in kernels)  # each kernel ran two runs or more
+    lines = {line.split()[1]: line for line in first.stdout.splitlines() if line.strip().startswith("ran ")}
+    assert {line.rstrip(")").rsplit("kernel ", 1)[1] for line in lines.values()} == {"1", "2"}
+    assert ran(run_build(folder, out, "--jobs", "2", dataset=dataset)) == []
 
 
-def test_kernels_talk_over_private_unix_sockets_when_the_path_allows(tmp_path, monkeypatch):
-    """No TCP port is picked and released for a kernel to bind later (a race between parallel jobs)."""
-    kernel = build._SharedKernel({}, tmp_path / "kernel.log")
-    short = Path(tempfile.mkdtemp(prefix="zqf-test-", dir="/tmp"))
-    monkeypatch.setattr(tempfile, "tempdir", str(short))
+@pytest.mark.slow
+def test_touching_a_stats_module_reruns_exactly_the_notebooks_that_use_it(tmp_path):
+    """A real build of the shipped notebooks; `zqf_analysis/stats/describe.py` touched: 02_describe and
+    04_groups run again (they import it), 01_clean and 03_themes do not."""
+    out = tmp_path / "out"
+    first = run_build(ROOT / "notebooks", out, "--questions", "Q8")
+    assert first.returncode == 0, first.stderr
+    assert ran(first) == ["01_clean", "02_describe", "03_themes-Q8", "04_groups"]
+    module = ROOT / "zqf_analysis" / "stats" / "describe.py"
+    before = module.stat()
     try:
-        chosen = kernel._transport()
-        assert chosen["transport"] == "ipc"
-        folder = Path(chosen["connection_file"]).parent
-        assert folder.parent == short and folder.is_dir() and kernel.runtime == str(folder)
+        time.sleep(0.01)
+        module.touch()
+        touched = run_build(ROOT / "notebooks", out, "--questions", "Q8")
     finally:
-        shutil.rmtree(short)
-    deep = tmp_path / ("d" * 90)
-    deep.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(deep))
-    assert kernel._transport() == {} and kernel.runtime is None  # too long for a socket path: TCP
-    assert list(deep.iterdir()) == []
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert touched.returncode == 0, touched.stderr
+    assert ran(touched) == ["02_describe", "04_groups"]
+    assert ran(run_build(ROOT / "notebooks", out, "--questions", "Q8")) == []
+
+
+# ------------------------------------------------------------------------------ fast: portability
+
+
+#: Makefile features GNU Make 3.81 (macOS's make) does not have, with the version that brought them,
+#: from the "New feature", "New function", "New variable" and new option entries of GNU Make's NEWS file
+#: for 3.82 to 4.4.1.
+AFTER_381 = {
+    r"^[^#\t]*&:": "grouped targets (&:, 4.3)",
+    r"^[^#\t]*[^:+?!]!=": "shell assignment (!=, 4.0)",
+    r"^[^#\t]*:::?=": "POSIX ::= / :::= assignment (4.0, 4.4)",
+    r"\.ONESHELL": ".ONESHELL (3.82)",
+    r"\.RECIPEPREFIX": ".RECIPEPREFIX (3.82)",
+    r"\.SHELLFLAGS": ".SHELLFLAGS (3.82)",
+    r"\.EXTRA_PREREQS|\.NOTINTERMEDIATE": ".EXTRA_PREREQS / .NOTINTERMEDIATE (4.3, 4.4)",
+    r"^\s*undefine\b": "undefine (3.82)",
+    r"^\s*define\s+\S+\s*[:+?!]?=": "define with an assignment operator (3.82)",
+    r"\bprivate\s": "private variables (3.82)",
+    r"\$\((file|guile|let|intcmp)\s": "$(file), $(guile), $(let), $(intcmp) (4.0-4.4)",
+    r"--output-sync|(^|\s)-O(\s|$)": "--output-sync (4.0)",
+    r"\.WAIT\b": ".WAIT (4.4)",
+    r"\.SHELLSTATUS|MAKE_TERMOUT|MAKE_TERMERR|MAKE_HOST|GNUMAKEFLAGS": "variables of 4.0-4.2",
+    r"^\s*-?load\s": "loadable objects (4.0)",
+    r"--(trace|eval|shuffle|jobserver-style)\b": "--trace, --eval, --shuffle, --jobserver-style (3.82-4.4)",
+}
+
+
+def test_the_makefile_uses_nothing_gnu_make_381_lacks():
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    found = [
+        f"line {number}: {what}: {line.strip()}"
+        for number, line in enumerate(text.splitlines(), 1)
+        for pattern, what in AFTER_381.items()
+        if re.search(pattern, line)
+    ]
+    assert found == []
+    assert "zqf_analysis build" in text and "report.mk" not in text
+
+
+def test_the_patterns_for_make_features_do_find_them():
+    """The check above is only as good as its patterns: each finds the feature it names."""
+    samples = [
+        "a b &: c", "X != date", "X ::= 1", ".ONESHELL:", ".RECIPEPREFIX = >", ".SHELLFLAGS := -ec",
+        ".NOTINTERMEDIATE: x", "undefine X", "define X =", "x: private Y = 1", "$(file >out,text)",
+        "\t$(MAKE) --output-sync", "all: a .WAIT b", "\t@echo $(.SHELLSTATUS)", "load ./ext.so",
+        "\t$(MAKE) --trace",
+    ]
+    for sample, (pattern, _) in zip(samples, AFTER_381.items(), strict=True):
+        assert re.search(pattern, sample), (pattern, sample)
+    for fine in ("X := 1", "X ?= 1", "X += 1", "report: $(INSTALLED) ## help", "export X := 1"):
+        assert not any(re.search(p, fine) for p in AFTER_381), fine
+
+
+def test_planning_imports_no_kernel_machinery_and_no_report_module():
+    """A no-op build plans and judges in the main process only: it must not import papermill,
+    nbconvert, jupyter_client, pandas or a report module, and the report modules never import the build."""
+    code = (
+        "import sys\n"
+        "import zqf_analysis.build.cli, zqf_analysis.build.schedule, zqf_analysis.build.stamps\n"
+        "import zqf_analysis.report.pages, zqf_analysis.report.index, zqf_analysis.report.provenance\n"
+        "heavy = ('papermill', 'nbconvert', 'nbformat', 'jupyter_client', 'pandas', 'zqf_analysis.build.steps',"
+        " 'zqf_analysis.build.kernels')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    for module in ("pages", "index", "provenance", "show", "plots", "excel"):
+        source = (ROOT / "zqf_analysis" / "report" / f"{module}.py").read_text(encoding="utf-8")
+        assert "zqf_analysis.build" not in source, module
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="sends POSIX signals")
+@pytest.mark.parametrize(
+    ("signal_number", "to_group"),
+    [(2, True), (15, False)],
+    ids=["ctrl-c-to-the-whole-group", "sigterm-to-the-build-alone"],
+)
+def test_an_interrupted_build_stops_its_workers_and_kernels_and_keeps_the_last_good_pages(
+    notebooks, tmp_path, signal_number, to_group
+):
+    out = tmp_path / "out"
+    assert run_build(notebooks, out, "--questions", "Q8").returncode == 0
+    reports = out / "reports" / "synthetic-export"
+    good = (reports / "02_describe.html").read_bytes()
+    marker = tmp_path / "started"
+    write_notebook(
+        notebooks / "02_describe.ipynb",
+        "Describe",
+        'dataset = ""\nconfidence = 0.95\noutput_root = ""',
+        f"import os, pathlib, time\npathlib.Path({str(marker)!r}).write_text(str(os.getpid()))\ntime.sleep(120)",
+    )
+    command = [sys.executable, "-m", "zqf_analysis", "build", "--dataset", str(SYNTHETIC), "--notebooks",
+               str(notebooks), "--output-root", str(out), "--questions", "Q8"]
+    build_process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not marker.is_file() and time.monotonic() < deadline and build_process.poll() is None:
+        time.sleep(0.1)
+    assert marker.is_file(), build_process.communicate()
+    time.sleep(0.2)
+    kernel = int(marker.read_text())
+    if to_group:
+        os.killpg(build_process.pid, signal_number)  # as Ctrl-C in a terminal: every process of the group
+    else:
+        os.kill(build_process.pid, signal_number)  # as a CI timeout or `kill`: the build alone
+    stdout, stderr = build_process.communicate(timeout=60)
+    assert build_process.returncode == 130, stderr
+    assert "interrupted after" in stderr and "Traceback" not in stderr
+    assert (reports / "02_describe.html").read_bytes() == good
+    gone = time.monotonic() + 10
+    while time.monotonic() < gone:  # the kernel notices its worker is gone and exits
+        try:
+            os.kill(kernel, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail(f"kernel process {kernel} still runs after the build was interrupted")
+    with pytest.raises(ProcessLookupError):
+        os.killpg(build_process.pid, 0)  # no worker left in the build's process group
+
+
+@pytest.mark.slow
+def test_a_rendering_change_renders_the_pages_again_without_executing(notebooks, tmp_path):
+    """`report/pages.py` touched: every page is rendered again and nothing executes; `report/index.py`
+    touched: only the index is written again."""
+    out = tmp_path / "out"
+    assert run_build(notebooks, out, "--questions", "Q8").returncode == 0
+    reports = out / "reports" / "synthetic-export"
+    executed = {p: p.stat().st_mtime_ns for p in (reports / "executed").glob("*.ipynb")}
+    for module, expected in (("pages.py", ["rendered"] * 3 + ["index", "built"]), ("index.py", ["index", "built"])):
+        source = ROOT / "zqf_analysis" / "report" / module
+        before = source.stat()
+        try:
+            time.sleep(0.01)
+            source.touch()
+            again = run_build(notebooks, out, "--questions", "Q8")
+        finally:
+            os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert again.returncode == 0, again.stderr
+        assert sorted(line.split()[0] for line in again.stdout.splitlines()) == sorted(expected), again.stdout
+        assert {p: p.stat().st_mtime_ns for p in executed} == executed  # no notebook ran
+
+
+@pytest.mark.slow
+def test_force_runs_every_run_again_and_writes_every_page(notebooks, tmp_path):
+    out = tmp_path / "out"
+    assert run_build(notebooks, out, "--questions", "Q8").returncode == 0
+    reports = out / "reports" / "synthetic-export"
+    pages = {p: p.stat().st_mtime_ns for p in reports.rglob("*.html")}
+    assert len(pages) == 7  # two pages per run and the index
+    forced = run_build(notebooks, out, "--questions", "Q8", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert ran(forced) == ["01_clean", "02_describe", "03_themes-Q8"]
+    assert all(p.stat().st_mtime_ns > before for p, before in pages.items())
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make here to read the Makefile")
+def test_make_report_hands_its_variables_to_the_build():
+    """`make -n` prints the command `make report` would run: every variable becomes an option."""
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", "report", "DATASET=tests/fixtures/synthetic-export",
+         "PARAMS=k=5 03_themes.seed=1", "QUESTIONS=Q8,Q2", "JOBS=1", "FORCE=1", "COMPARE=data/raw/zaqa-2024"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    command = " ".join(result.stdout.replace("\\\n", " ").split())  # the recipe, its lines joined
+    assert command.startswith(".venv/bin/python -m zqf_analysis build ")
+    for option in ("--dataset 'tests/fixtures/synthetic-export'", "--param 'k=5 03_themes.seed=1'",
+                   "--param 'compare=data/raw/zaqa-2024'", "--questions 'Q8,Q2'", "--jobs '1'", "--force"):
+        assert option in command, (option, result.stdout)
+    bare = subprocess.run(["make", "-n", "--no-print-directory", "report"], cwd=ROOT, capture_output=True, text=True)
+    assert "--jobs" not in bare.stdout and "--force" not in bare.stdout  # the build's own defaults
 
 
 def test_the_build_checks_the_coded_sample_parameter_with_the_themes_rule(tmp_path):

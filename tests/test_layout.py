@@ -87,3 +87,15 @@ def test_every_source_file_of_the_package_is_tracked_by_git():
         pytest.skip("not a git checkout")
     ignored = [line for line in listed.stdout.splitlines() if "__pycache__" not in line and line.endswith(".py")]
     assert ignored == []
+
+
+#: "No module over about 600 lines" (issue 10): a module past this is split by what its parts do.
+MAX_MODULE_LINES = 650
+
+
+def test_no_module_is_over_about_600_lines():
+    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text(encoding="utf-8").splitlines())
+             for p in PACKAGE.rglob("*.py")}
+    too_long = {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES}
+    assert not too_long, f"modules over {MAX_MODULE_LINES} lines, to split: {too_long}"
+    assert sizes["zqf_analysis/build/plan.py"] > 100  # the sizes are read (a module of plain lines)

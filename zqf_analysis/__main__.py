@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _registrations():
     registrations = []
-    for module_name in ("zqf_analysis.themes.cli", "zqf_analysis.stats.group_stage", "zqf_analysis.build.plan"):
+    for module_name in ("zqf_analysis.themes.cli", "zqf_analysis.stats.group_stage", "zqf_analysis.build.cli"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ModuleNotFoundError as exc:
@@ -76,6 +76,11 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["build"]:  # the build's parser alone: a no-op build imports no other stage
+        from zqf_analysis.build.cli import build_parser as build_only
+
+        return run(build_only(), argv)
     return run(build_parser(), argv)
 
 
