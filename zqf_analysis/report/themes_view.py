@@ -148,7 +148,7 @@ def show_sections(result) -> None:
 def show_discovered(result) -> None:
     """The discovered themes: how k was chosen, each theme's size and terms with a sample of its quotes
     (only when they have structure: else the table alone, for the record), and the map."""
-    from zqf_analysis.themes.stage import map_chart
+    from zqf_analysis.themes.charts import map_chart
 
     found = result.structure is None or result.structure.found
     display(HTML("<h3>Discovered themes" + ("" if found else " (no structure: for the record)") + "</h3>"))
