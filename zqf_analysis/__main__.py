@@ -36,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     clean = commands.add_parser("clean", help="validate a dataset folder and write its cleaned tables")
     clean.add_argument("--dataset", required=True, help="dataset folder (holds questionnaire.yaml)")
     clean.add_argument("--output", help="output folder (default: data/processed/<dataset name>)")
-    clean.add_argument("--separator", help="multi-select separator of an export (default ';')")
+    clean.add_argument(
+        "--separator",
+        help="multi-select separator of an export (default: the questionnaire's export: separator, else detected)",
+    )
     clean.set_defaults(run=_clean)
 
     init = commands.add_parser("init", help="draft questionnaire.yaml from a per-respondent export, for review")
