@@ -529,7 +529,9 @@ def test_the_many_runs_of_one_notebook_spread_over_two_kernels(tmp_path):
     )
     dataset = eight_open_questions(tmp_path / "eight")
     out = tmp_path / "out"
-    first = run_build(folder, out, "--jobs", "2", dataset=dataset)
+    # a questionnaire alone has no answers for the plan to count (themes.eligible): the questions are named
+    named = ("--questions", ",".join(f"Q{n}" for n in range(1, 9)))
+    first = run_build(folder, out, "--jobs", "2", *named, dataset=dataset)
     assert first.returncode == 0, first.stderr
     assert len(ran(first)) == 8
     reports = out / "reports" / "eight"
@@ -545,7 +547,7 @@ def test_the_many_runs_of_one_notebook_spread_over_two_kernels(tmp_path):
     assert all(list(seen.values()).count(k) >= 2 for k in kernels)  # each kernel ran two runs or more
     lines = {line.split()[1]: line for line in first.stdout.splitlines() if line.strip().startswith("ran ")}
     assert {line.rstrip(")").rsplit("kernel ", 1)[1] for line in lines.values()} == {"1", "2"}
-    assert ran(run_build(folder, out, "--jobs", "2", dataset=dataset)) == []
+    assert ran(run_build(folder, out, "--jobs", "2", *named, dataset=dataset)) == []
 
 
 @pytest.mark.slow

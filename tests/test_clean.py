@@ -33,18 +33,59 @@ def test_real_non_substantive_answers_are_the_four_a_reader_finds(tables):
     ]
 
 
-def test_identical_answers_are_flagged_and_kept(tables):
+def test_only_a_long_answer_printed_twice_is_flagged_as_repeated(tables):
     answers = tables["open_responses"]
     repeated = answers[answers["duplicate_of"] != ""]
+    # The ICAO answer (31 words) is printed twice: a likely double submission. "Short Courses" (Q2, 11
+    # after 6), "Training Equipment is inadequate" (Q8, 11 after 10) and "Recognition" (Q8, 12 after 8)
+    # are repeated too, but they are short answers several respondents give: not flagged.
     assert list(
         zip(repeated["question_id"], repeated["response_id"], repeated["duplicate_of"], strict=False)
-    ) == [
-        ("Q2", "11", "6"),  # "Short Courses" repeats "Short courses" (case ignored)
-        ("Q8", "11", "10"),  # "Training Equipment is inadequate"
-        ("Q8", "12", "8"),  # "Recognition"
-        ("Q13", "9", "8"),  # the ICAO answer, printed twice
-    ]
+    ) == [("Q13", "9", "8")]
     assert len(answers) == 14 + 23 + 18
+
+
+def _answers(texts, question="Q2"):
+    return pd.DataFrame(
+        {"question_id": question, "response_id": [str(i) for i in range(1, len(texts) + 1)], "text": texts}
+    )
+
+
+LONG = "We have no budget for the software licences that the course would need this year"
+
+
+def test_a_common_short_answer_is_not_a_double_submission():
+    cleaned = clean_open_responses(_answers(["time"] * 8 + ["Time.", "Lack of time"]), ("Q2",))
+    assert list(cleaned["duplicate_of"]) == [""] * 10
+
+
+def test_a_long_answer_repeated_by_the_same_submitter_is_flagged():
+    # 16 words, typed again by the same institution (case and a final stop ignored): flagged, kept
+    answers = _answers([LONG, "time", LONG.upper() + "."])
+    submitter = {"1": "institution:kalulu university", "2": "institution:x", "3": "institution:kalulu university"}
+    cleaned = clean_open_responses(answers, ("Q2",), submitter)
+    assert list(cleaned["duplicate_of"]) == ["", "", "1"]
+    assert len(cleaned) == 3
+
+
+def test_a_long_answer_from_two_submitters_is_not_flagged():
+    answers = _answers([LONG, LONG])
+    cleaned = clean_open_responses(answers, ("Q2",), {"1": "institution:a", "2": "institution:b"})
+    assert list(cleaned["duplicate_of"]) == ["", ""]
+    # published answers are linked to no one: the long identical text is then the evidence
+    assert list(clean_open_responses(answers, ("Q2",))["duplicate_of"]) == ["", "1"]
+
+
+def test_an_anonymous_submission_sent_twice_is_found_by_its_closed_answers(tmp_path):
+    from zqf_analysis.data.synth_survey import SurveyShape, write_survey
+
+    folder = write_survey(SurveyShape(respondents=60, questions=8, open=2, duplicates=2), 5, tmp_path / "twice")
+    tables = clean_dataset(load_dataset(folder))
+    repeated = tables["open_responses"][tables["open_responses"]["duplicate_of"] != ""]
+    # the two copies (ids 61 and 62) repeat their originals' long answers; nobody else is flagged
+    assert set(repeated["response_id"]) <= {"61", "62"} and len(repeated) >= 1
+    assert all(int(r) <= 60 for r in repeated["duplicate_of"])
+    assert int(tables["respondents"]["respondents"].iloc[0]) == 62
 
 
 def test_verbatim_text_is_kept_beside_clean_text(tables):
@@ -100,7 +141,7 @@ def test_duplicates_are_found_within_a_question_only():
         {
             "question_id": ["Q2", "Q8", "Q8"],
             "response_id": ["1", "1", "2"],
-            "text": ["Funding", "Funding", "funding."],
+            "text": [LONG, LONG, LONG.lower() + "."],
         }
     )
     cleaned = clean_open_responses(answers, ("Q2", "Q8"))
@@ -114,6 +155,7 @@ def test_outputs_are_byte_identical_on_rerun(raw_dataset, tmp_path):
         "institutions.csv",
         "closed_counts.csv",
         "open_responses.csv",
+        "respondents.csv",
         "consent_excluded.csv",  # the record of the consent rule (Q14): nobody, for published counts
         "consent_summary.csv",
     ]

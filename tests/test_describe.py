@@ -286,7 +286,15 @@ def test_02_describe_on_the_real_dataset(zaqa_report):
     html = (zaqa_report / "02_describe.html").read_text(encoding="utf-8")
     text, tables = page_text(html), page_tables(html)
     assert "not legible in source" in text and "axis runs 0-5-10-15" in text
-    assert len(tables["23 submissions from 19 institutions"]) == 1 + 19
+    caption = (
+        "23 of the 23 respondents named an institution: 19 institutions (names that differ only in spelling "
+        "counted once)"
+    )
+    assert len(tables[caption]) == 1 + 19
+    # the pies the questionnaire declares, and no other; intervals wide at 23, said with their width
+    pies = sorted(p.name for p in (zaqa_report / "figures").glob("*_pie.png"))
+    assert pies == ["Q11_pie.png", "Q14_pie.png"]
+    assert "With so few respondents the intervals are wide: up to " in text
     # Box 3, "87% of responses was in favour": I agree 6 + I agree but need more dialogue 14 = 20 of 23
     assert "87% of responses was in favour. 87% 87.0% (20 of 23) agrees" in text
     verdicts = dict(tables["37 claims"][1:])
@@ -323,3 +331,12 @@ def test_02_describe_runs_on_an_export_without_claims(tmp_path):
     assert "Intervals: 95% jeffreys interval from statsmodels' proportion_confint." in page_text(shown)
     table = next(rows for rows in all_tables(shown) if rows[0][:1] == ["option"] and rows[1][0] == "I agree")
     assert table[1] == ["I agree", "26", "38", "68.4%", f"{100 * low:.1f}%", f"{100 * high:.1f}%", "tabulated"]
+
+
+def test_the_multi_select_note_appears_only_with_a_multi_select_question():
+    from zqf_analysis.data.questionnaire import parse_questionnaire
+
+    single = {"id": "Q1", "type": "single", "text": "x", "options": ["A", "B"]}
+    assert describe.multi_select_note(parse_questionnaire({"questions": [single]})) == ""
+    both = parse_questionnaire({"questions": [single, {"id": "Q2", "type": "multi", "text": "y", "options": ["A"]}]})
+    assert describe.multi_select_note(both).startswith("Multi-select questions (Q2): ")

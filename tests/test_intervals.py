@@ -44,3 +44,18 @@ def test_the_interval_module_does_not_need_pandas():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_the_small_sample_sentence_says_how_wide_and_only_when_wide():
+    from zqf_analysis.stats.intervals import wide_intervals_sentence
+
+    low, high = intervals.wilson_interval(14, 23)  # 0.408 to 0.778: 37 points
+    rows = [{"question_id": "Q11", "option": "I agree but...", "base": 23, "ci_low": low, "ci_high": high},
+            {"question_id": "Q3", "option": "A", "base": 23, "ci_low": "", "ci_high": ""}]  # a lost count
+    assert wide_intervals_sentence(rows) == (
+        "With so few respondents the intervals are wide: up to 37 percentage points (Q11, base 23)."
+    )
+    low, high = intervals.wilson_interval(630, 1260)  # 0.472 to 0.528: under 6 points
+    assert wide_intervals_sentence([{"question_id": "Q2", "option": "A", "base": 1260, "ci_low": low,
+                                     "ci_high": high}]) == ""
+    assert wide_intervals_sentence([]) == ""

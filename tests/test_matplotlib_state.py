@@ -108,7 +108,8 @@ from zqf_analysis.data.load import load_dataset
 from zqf_analysis.io import save_figure
 from zqf_analysis.report import plots, show
 from zqf_analysis.stats import describe
-from zqf_analysis.themes.stage import ThemeParams, map_chart, run_themes, theme_chart
+from zqf_analysis.themes.charts import map_chart, theme_chart
+from zqf_analysis.themes.stage import ThemeParams, run_themes
 
 data = load_dataset("data/raw/zaqa-2024")
 tables = clean_dataset(data)

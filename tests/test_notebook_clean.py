@@ -56,18 +56,23 @@ def test_01_clean_page_of_the_real_dataset(zaqa_report):
     assert (summary["Respondents (submissions)"], summary["Institutions"]) == ("23", "19")
     assert tables["Free-text answers"] == [
         ["question_id", "answers", "substantive", "repeated"],
-        ["Q2", "14", "11", "1"],
-        ["Q8", "23", "23", "2"],
-        ["Q13", "18", "17", "1"],
+        ["Q2", "14", "11", "0"],  # "Short Courses" twice: a short common answer, not a double submission
+        ["Q8", "23", "23", "0"],  # "Training Equipment is inadequate", "Recognition": short, common
+        ["Q13", "18", "17", "1"],  # the 31-word ICAO answer printed twice: a likely double submission
     ]
     # the four answers a reader finds saying nothing: Q2 N/A, "| don't know" (the OCR's I), NIL; Q13 None
     flagged = tables["Non-substantive and repeated answers (kept, flagged; cleaned text)"]
     left_out = [row[:3] for row in flagged[1:] if row[3] == "False"]
     assert left_out == [["Q2", "2", "N/A"], ["Q2", "8", "I don't know"], ["Q2", "10", "NIL"], ["Q13", "18", "None"]]
-    changed = next(rows for caption, rows in tables.items() if "answer(s) changed by cleaning" in caption)
-    assert len(changed) == 1 + 3
-    assert changed[1] == ["Q2", "8", "| don’t know", "I don't know", "quotes, a lone | read as I"]
-    assert changed[2][:2] == ["Q8", "7"] and changed[2][4] == "capitals"
+    kinds = dict(tables["3 answer(s) changed by cleaning, by kind (an answer may have several)"][1:])
+    # Q2 8 "| don’t know" (quotes and the OCR's I), Q8 7 in capitals, Q13 2 with typographic quotes
+    assert kinds == {"white space": "0", "case (SHOUTED answers)": "1",
+                     "redaction (e-mail, phone, ID number, name)": "0",
+                     "OCR (a lone | read as I)": "1", "characters (quotes, Unicode)": "2"}
+    examples = next(rows for caption, rows in tables.items() if caption.startswith("Examples: up to 3 per kind"))
+    ocr = ["OCR (a lone | read as I)", "Q2", "8", "| don’t know", "I don't know", "quotes, a lone | read as I"]
+    assert ocr in examples
+    assert any(row[:3] == ["case (SHOUTED answers)", "Q8", "7"] and row[5] == "capitals" for row in examples)
 
 
 def test_clean_command_line_reports_bad_input_and_exits_2(dataset_copy, tmp_path):

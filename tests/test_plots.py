@@ -133,3 +133,85 @@ def test_profile_charts_mark_the_multiple_submitters(real):
     assert marked == ["4  (more than one submission)", "2  (more than one submission)"]
     ax = plots.types_chart(describe.submissions_by_type(institutions)).axes[0]
     assert ax.get_title(loc="left") == "Respondents by institution type (23 submissions)"
+
+
+# ------------------------------------------------------------------------------- charts that scale
+
+
+def _many_options(n: int, base: int = 1260):
+    """A single-choice question of ``n`` options, option i chosen by n - i respondents (so the counts
+    fall one by one, and the most chosen is the first)."""
+    options = [f"Field {i + 1}" for i in range(n)]
+    questionnaire = parse_questionnaire(
+        {"questions": [{"id": "Q5", "type": "single", "text": "Field?", "options": options}]}
+    )
+    counts = pd.DataFrame(
+        {"question_id": "Q5", "option": options, "count": [n - i for i in range(n)], "base": base,
+         "status": "tabulated"}
+    )
+    return questionnaire, describe.closed_summary(counts, questionnaire)
+
+
+def _png_height(figure) -> int:
+    import struct
+
+    png = plots.figure_bytes(figure, "png")
+    return struct.unpack(">II", png[16:24])[1]
+
+
+def test_sixty_options_show_the_fourteen_most_chosen_and_a_line_for_the_rest():
+    questionnaire, summary = _many_options(60)
+    figure = plots.question_chart(summary, questionnaire["Q5"])
+    ax = figure.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [f"Field {i}" for i in range(1, 15)]  # 60, 59, ... 47 respondents
+    assert len(ax.patches) == 14
+    # the 46 others chose 46 down to 1 each: 46 * 47 / 2 = 1081 in all
+    assert "The other 46 options (1 to 46 answers each, 1081 in all)" in figure.get_supxlabel().replace("\n", " ")
+    assert _png_height(figure) <= 2000
+    # labels with one decimal at this base: 60 of 1,260 = 4.8%
+    assert "60 (4.8%)" in [t.get_text() for t in ax.texts]
+
+
+def test_the_axis_is_fitted_to_the_data():
+    questionnaire, summary = _many_options(60)
+    figure = plots.question_chart(summary, questionnaire["Q5"])
+    ax = figure.axes[0]
+    # the highest whisker of 60 of 1,260 (4.8%) ends near 6%: the axis stops at 10%, not 100%
+    assert max(ax.get_xticks()) == 10
+    assert ax.get_xlim()[1] < 15
+
+
+def test_a_chart_of_few_options_keeps_the_form_order_and_every_row(real):
+    data, summary = real
+    question = data.questionnaire["Q6"]  # 14 options: all drawn
+    ax = plots.question_chart(summary, question).axes[0]
+    assert len(ax.get_yticklabels()) == 14
+
+
+def test_names_that_clean_to_one_canonical_name_are_one_bar_with_its_own_label():
+    profile = pd.DataFrame(
+        {
+            "institution": ["Biology", "Chemistry", "biology", "Physics"],
+            "canonical_name": ["Biology", "Chemistry", "Biology", "Physics"],
+            "institution_type": ["unmapped"] * 4,
+            "submissions": [248, 30, 18, 5],
+        }
+    )
+    ax = plots.institutions_chart(describe.institution_profile(profile)).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Biology", "Chemistry", "Physics"]
+    bars = sorted((round(p.get_y() + p.get_height() / 2), p.get_width()) for p in ax.patches)
+    assert bars == [(0, 266), (1, 30), (2, 5)]
+    labels = sorted((round(t.get_position()[1]), t.get_text().split()[0]) for t in ax.texts)
+    assert labels == [(0, "266"), (1, "30"), (2, "5")]  # each label on its own bar's row
+
+
+def test_three_hundred_institutions_make_a_chart_under_2000_px():
+    names = [f"Department {i}" for i in range(300)]
+    profile = pd.DataFrame(
+        {"institution": names, "canonical_name": names, "institution_type": "unmapped", "submissions": 2}
+    )
+    figure = plots.institutions_chart(describe.institution_profile(profile))
+    assert len(figure.axes[0].patches) == 14
+    assert _png_height(figure) <= 2000
+    assert "The other 286 institutions" in figure.get_supxlabel()

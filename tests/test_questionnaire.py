@@ -64,3 +64,26 @@ def test_broken_yaml_and_bad_encoding(tmp_path):
     )
     with pytest.raises(DataError, match="questionnaire.yaml: not valid UTF-8"):
         load_questionnaire(path)
+
+
+def test_display_keys_pie_profile_and_themes_are_read_and_checked():
+    from zqf_analysis.data.questionnaire import parse_questionnaire
+
+    questionnaire = parse_questionnaire({"questions": [
+        {"id": "Q1", "type": "single", "text": "Role", "options": ["A", "B"], "chart": "pie", "profile": True},
+        {"id": "Q2", "type": "open", "text": "Your web page", "themes": False},
+        {"id": "Q3", "type": "open", "text": "Why?"},
+    ]})
+    assert questionnaire["Q1"].chart == "pie" and questionnaire.profile == (questionnaire["Q1"],)
+    assert questionnaire["Q2"].themes is False and questionnaire["Q3"].themes is None
+    bad = [
+        ({"id": "Q1", "type": "multi", "text": "x", "options": ["A"], "chart": "pie"}, "chart: pie is for single"),
+        ({"id": "Q1", "type": "single", "text": "x", "options": ["A"], "chart": "donut"}, "not one of bars, pie"),
+        ({"id": "Q1", "type": "single", "text": "x", "options": ["A"], "themes": False}, "themes: is for open"),
+        ({"id": "Q1", "type": "open", "text": "x", "themes": "no"}, "expected true or false"),
+        ({"id": "Q1", "type": "open", "text": "x", "profile": True}, "profile: true is for a closed question"),
+    ]
+    for entry, message in bad:
+        with pytest.raises(DataError, match=message) as error:
+            parse_questionnaire({"questions": [entry]})
+        assert "Q1" in str(error.value)

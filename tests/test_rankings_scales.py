@@ -120,8 +120,15 @@ def test_write_ins_counted_under_other_and_shown(loaded):
 def test_write_ins_are_eligible_for_themes_but_not_fanned_out_by_default(dataset):
     answers = load_answers(dataset, "Q4_other")
     assert answers["text"].tolist() == ["Mentoring circles", "Peer review; coaching"]
-    default = {step.id for step in plan_build(dataset).steps}  # no institution question: plans all the same
-    assert "03_themes-Q5" in default and not any("Q4_other" in s for s in default)
+    # Q5 has one substantive answer ("Costs are high"; "Nothing" says nothing): too few for themes, so it is
+    # listed, not run; the write-ins are not fanned out either
+    plan = plan_build(dataset)
+    assert [(u["question"], u["reason"]) for u in plan.unthemed] == [
+        ("Q5", "1 substantive answer, fewer than min_answers = 20")
+    ]
+    default = {step.id for step in plan.steps}
+    assert not any("Q5" in s or "Q4_other" in s for s in default)
+    assert "03_themes-Q5" in {step.id for step in plan_build(dataset, questions=["Q5"]).steps}  # named: run
     asked = {step.id for step in plan_build(dataset, questions=["Q4_other"]).steps}
     assert "03_themes-Q4_other" in asked
     with pytest.raises(DataError, match=r"the open ones are Q5, or a closed question's write-ins \(Q4_other\)"):

@@ -24,7 +24,7 @@ FORM_EMAIL, FORM_NAME = "respondent.one@example.net", "Chanda Respondent"
 
 def edited_export(folder: Path) -> Path:
     """A copy of the synthetic export whose answers hold the address and the number: Q8 of submission 1,
-    repeated word for word by submission 2 (so it is listed among the repeated answers), Q2 of
+    repeated word for word by submission 2 (another institution: not a double submission), Q2 of
     submission 3 in capitals, and Q13 of submission 4 with a full-width at sign."""
     dataset = folder / "redaction-export"
     shutil.copytree(SYNTHETIC, dataset)
@@ -82,7 +82,8 @@ def test_no_page_figure_or_workbook_shows_the_address_or_the_number(built):
     assert "SHORT COURSES, SEE [email] OR RING [phone]" in clean  # the verbatim text, redacted
     assert "e-mail address redacted, phone number redacted" in clean
     assert "remain in two places only: the dataset's raw files and the text column of the processed" in clean
-    themes = page_text((reports / "03_themes-Q8.html").read_text(encoding="utf-8"))
+    # the full themes page lists every quote: both submissions' points, redacted
+    themes = page_text((reports / "full" / "03_themes-Q8.html").read_text(encoding="utf-8"))
     assert themes.count("Please write to [email] or call [phone] for details") >= 2
     groups = page_text((reports / "04_groups.html").read_text(encoding="utf-8"))  # quotes by group
     assert "Please write to [email] or call [phone] for details" in groups

@@ -31,6 +31,10 @@ def test_changed_texts_show_the_verbatim_text_redacted_and_what_changed():
     page = show.changed_texts(ANSWERS).data
     assert "jane@example.net" not in page and "977" not in page
     assert "3 answer(s) changed by cleaning" in page
+    # by kind: two redactions (answers 1 and 2), one white space (answer 4); none of case or OCR
+    assert "<td>redaction (e-mail, phone, ID number, name)</td>\n      <td>2</td>" in page
+    assert "<td>white space</td>\n      <td>1</td>" in page
+    assert "<td>OCR (a lone | read as I)</td>\n      <td>0</td>" in page
     assert "<td>Write to [email] or call [phone]</td>" in page
     assert "<td>e-mail address redacted, phone number redacted</td>" in page
     # spacing as typed (pandas 3 writes the second space as &nbsp;, so that a browser shows it; pandas 2 does not)

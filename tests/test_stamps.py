@@ -67,7 +67,9 @@ def test_records_of_a_make_build_are_removed(notebooks, tmp_path):
     (plan.build_dir / "steps").mkdir()
     (plan.build_dir / "steps" / "02_describe.job.json").write_text("{}")
     stamps.write_records(plan)
-    assert sorted(p.name for p in plan.build_dir.iterdir()) == ["dataset.json", "plan.json", "steps"]
+    # open_questions.json: the open questions' answer counts the plan read (themes.eligible's cache)
+    names = sorted(p.name for p in plan.build_dir.iterdir())
+    assert names == ["dataset.json", "open_questions.json", "plan.json", "steps"]
     assert not list((plan.build_dir / "steps").glob("*.job.json"))
 
 

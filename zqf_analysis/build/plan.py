@@ -28,6 +28,7 @@ from zqf_analysis.stats.params import (
     check_min_disclosure,
     check_population,
 )
+from zqf_analysis.themes.eligible import check_min_answers
 from zqf_analysis.themes.params import FILE_PARAMETERS, check_backend, check_file_parameter, check_k, check_seed
 
 KERNEL = "zqf-analysis"
@@ -63,6 +64,10 @@ class Plan:
     processed: Path
     steps: tuple[Step, ...]
     notebooks_dir: Path
+    #: open questions given no themes run, with their answer counts and why (see themes.eligible)
+    unthemed: tuple[dict, ...] = ()
+    #: the open questions' profile to cache (see themes.eligible.write_profile), or None
+    open_questions: dict | None = None
 
     @property
     def build_dir(self) -> Path:
@@ -215,6 +220,7 @@ _RULES = {
     "adjust": check_adjust,
     "min_base": check_min_base,
     "min_disclosure": check_min_disclosure,
+    "min_answers": check_min_answers,
 }
 #: Parameters whose rule needs the dataset's questionnaire (group variables, declared filters).
 _DATASET_RULES = {"by": check_by, "population": check_population}
@@ -400,9 +406,8 @@ def plan_build(
             known = sorted({p for nb in targets for p in defaults[nb]} - set(BUILD_PARAMETERS))
             where = f"{scope}.ipynb has only" if scope else "no notebook has it; their parameters are"
             raise DataError(f"unknown parameter {name!r}: {where} {', '.join(known) or 'none'}")
-    # Every open question is themed by default; a closed question's write-ins (Q3_other: usually a handful
-    # of answers) only when named with --questions.
-    open_ids = [q.id for q in questionnaire.open]
+    # Every open question that can carry themes is themed by default; a closed question's write-ins
+    # (Q3_other: usually a handful of answers) only when named with --questions.
     eligible = [q.id for q in questionnaire.free_text]
     for question_id in questions or []:
         if question_id not in eligible:
@@ -413,6 +418,8 @@ def plan_build(
 
     first = NOTEBOOK_NAME.match(notebooks[0].name).group(1)
     first_ids = []
+    unthemed: list[dict] = []
+    profile = None
     steps: list[Step] = []
     for position, notebook in enumerate(notebooks):
         declared = notebook_after(notebook)
@@ -432,7 +439,9 @@ def plan_build(
         }
         values = {k: v for k, v in values.items() if k in params}
         if "question" in params and "question" not in given:
-            fan_out = list(questions or open_ids)
+            fan_out, unthemed, profile = _themed_questions(
+                dataset_path, questionnaire, out_root, {**params, **given}, questions
+            )
         else:
             fan_out = [None]
         modules = package_modules(notebook)
@@ -473,7 +482,20 @@ def plan_build(
         processed=paths.processed_dir(dataset_path, out_root),
         steps=tuple(steps),
         notebooks_dir=notebooks_dir,
+        unthemed=tuple(unthemed),
+        open_questions=profile,
     )
+
+
+def _themed_questions(dataset: Path, questionnaire, out_root: Path, params: dict, named) -> tuple:
+    """The open questions a ``question`` notebook runs for: the named ones, else those that can carry
+    themes (enough substantive answers by its ``min_answers``, not a field of links, addresses or names;
+    see :func:`zqf_analysis.themes.eligible.plan_themes`), with the others and why."""
+    from zqf_analysis.themes.eligible import MIN_ANSWERS, plan_themes
+
+    minimum = check_min_answers(params.get("min_answers", MIN_ANSWERS))
+    build_dir = paths.reports_dir(dataset, out_root) / ".build"
+    return plan_themes(dataset, questionnaire, build_dir, minimum, list(named or []))
 
 
 def _check_jobs(steps: list[Step]) -> None:

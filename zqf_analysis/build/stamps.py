@@ -92,8 +92,13 @@ def write_records(plan: Plan) -> None:
         "steps": [
             {"step": s.id, "notebook": str(s.notebook), "parameters": s.parameters} for s in plan.steps
         ],
+        "unthemed": list(plan.unthemed),
     }
     write_bytes_atomic(build / "plan.json", json_bytes(index))
+    if plan.open_questions:  # cached only now: a plan refused by its checks writes nothing
+        from zqf_analysis.themes.eligible import write_profile
+
+        write_profile(build / "open_questions.json", plan.open_questions["stamp"], plan.open_questions["questions"])
     _remove_make_records(build)
 
 

@@ -52,6 +52,9 @@ def start_worker(
     if threads:
         for name in THREAD_VARIABLES:
             os.environ.setdefault(name, str(threads))
+    from zqf_analysis.report.excel import DEFER_VARIABLE
+
+    os.environ.setdefault(DEFER_VARIABLE, "1")  # the kernels store their tables.xlsx parts; the index writes it
     from zqf_analysis.report import pages
 
     pages.avoid_slow_imports()

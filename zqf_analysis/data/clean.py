@@ -9,6 +9,7 @@ and ``duplicate_of``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -25,11 +26,25 @@ UNMAPPED = "unmapped"
 # ------------------------------------------------------------------------------------------ free text
 
 
-def clean_open_responses(open_responses: pd.DataFrame, question_order: tuple[str, ...]) -> pd.DataFrame:
+#: An answer repeated word for word is flagged as a likely double submission only from this many words
+#: on: "time" typed by eight respondents is a common answer, not one respondent submitting twice.
+REPEAT_MIN_WORDS = 8
+
+
+def clean_open_responses(
+    open_responses: pd.DataFrame,
+    question_order: tuple[str, ...],
+    submitter: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """``question_id, response_id, text, clean_text, substantive, duplicate_of`` in questionnaire order.
 
-    ``duplicate_of`` names the first response to the same question with the same cleaned answer
-    (ignoring case); the duplicate is kept, since two respondents may write the same words.
+    ``duplicate_of`` flags a likely double submission: it names the first response to the same question
+    with the same cleaned answer (ignoring case) when that answer is long (:data:`REPEAT_MIN_WORDS`
+    words or more) and both came from the same submitter. ``submitter`` maps each response id to who
+    sent it, as far as the data tell (see :func:`submitters`: the institution named, else the closed
+    answers given); without it (published counts and texts, where answers are not linked to anyone)
+    a long identical answer is flagged on its own. A short answer many respondents give ("time") is
+    never flagged, nor the same long text from two different submitters. The duplicate is kept.
     """
     frame = open_responses[["question_id", "response_id", "text"]].copy()
     rank = {q: i for i, q in enumerate(question_order)}
@@ -38,10 +53,39 @@ def clean_open_responses(open_responses: pd.DataFrame, question_order: tuple[str
     frame = frame.sort_values(["_order", "_position"], kind="stable")
     frame["clean_text"] = frame["text"].map(clean_text)
     frame["substantive"] = frame["text"].map(is_substantive)
-    keys = frame["clean_text"].map(answer_key)
-    first = frame.assign(_key=keys).groupby(["question_id", "_key"], sort=False)["response_id"].transform("first")
-    frame["duplicate_of"] = first.where(first != frame["response_id"], "")
+    frame["duplicate_of"] = repeated_submissions(frame, submitter)
     return frame.drop(columns=["_order", "_position"]).reset_index(drop=True)
+
+
+def repeated_submissions(answers: pd.DataFrame, submitter: Mapping[str, str] | None = None) -> pd.Series:
+    """For each answer (``question_id, response_id, clean_text``), the response id of the earlier answer
+    it likely repeats as a double submission, else "" (see :func:`clean_open_responses`).
+
+    >>> answers = pd.DataFrame({"question_id": ["Q2"] * 4, "response_id": ["1", "2", "3", "4"],
+    ...     "clean_text": ["time", "Time", "We have no budget for the licences this year", "we have no budget "
+    ...                    "for the licences this year."]})
+    >>> repeated_submissions(answers).tolist()
+    ['', '', '', '3']
+    >>> repeated_submissions(answers, {"1": "A", "2": "A", "3": "A", "4": "B"}).tolist()
+    ['', '', '', '']
+    """
+    repeated = pd.Series("", index=answers.index, dtype=object)
+    # only long answers can be flagged: their words are counted first, and only they get a key
+    long_enough = answers["clean_text"].astype(str).str.count(r"\S+") >= REPEAT_MIN_WORDS
+    candidates = answers[long_enough.to_numpy()]
+    if candidates.empty:
+        return repeated
+    ids = candidates["response_id"].astype(str)
+    keys = candidates["clean_text"].map(answer_key)
+    keep = keys.str.split().str.len() >= REPEAT_MIN_WORDS
+    who = ids.map(lambda r: submitter.get(r, "")) if submitter is not None else pd.Series("", index=ids.index)
+    if submitter is not None:
+        keep &= who != ""
+    frame = pd.DataFrame({"question_id": candidates["question_id"], "key": keys, "who": who, "id": ids})[keep]
+    first = frame.groupby(["question_id", "key", "who"], sort=False)["id"].transform("first")
+    flagged = first != frame["id"]
+    repeated.loc[frame.index[flagged.to_numpy()]] = first[flagged].to_numpy()
+    return repeated
 
 
 # ------------------------------------------------------------------------------------- institutions
@@ -118,16 +162,25 @@ def closed_counts(dataset: Dataset) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------- the stage
 
 
-def clean_dataset(dataset: Dataset) -> dict[str, pd.DataFrame]:
+def clean_dataset(dataset: Dataset, open_answers: bool = True) -> dict[str, pd.DataFrame]:
     """The processed tables of ``dataset``, keyed by their file stem: institutions, closed counts, open
-    responses (write-ins included, as ``<id>_other``), when the questionnaire has ranking questions
-    their ranks (``rankings``: question_id, option, rank, count), and with a consent rule its record
-    (``consent_excluded``: the response ids left out; ``consent_summary``)."""
+    responses (write-ins included, as ``<id>_other``), ``respondents`` (the one count of respondents every
+    page prints), when the questionnaire has ranking questions their ranks (``rankings``: question_id,
+    option, rank, count), and with a consent rule its record (``consent_excluded``: the response ids left
+    out; ``consent_summary``)."""
     question_order = tuple(q.id for q in dataset.questionnaire.free_text)
+    institutions = clean_institutions(dataset.institutions, dataset.institution_map)
     tables = {
-        "institutions": clean_institutions(dataset.institutions, dataset.institution_map),
+        "institutions": institutions,
         "closed_counts": closed_counts(dataset),
-        "open_responses": clean_open_responses(dataset.open_responses, question_order),
+        # ``open_answers=False``: the table with its columns and no row, for a stage that reads no answer
+        # (cleaning 145,000 answers takes seconds that 02_describe need not spend without a claims.csv)
+        "open_responses": clean_open_responses(
+            dataset.open_responses if open_answers else dataset.open_responses.iloc[0:0],
+            question_order,
+            submitters(dataset) if open_answers else None,
+        ),
+        "respondents": respondents_table(dataset, institutions),
         **consent_tables(dataset.consent),
     }
     if dataset.questionnaire.of_type("ranking"):
@@ -138,6 +191,43 @@ def clean_dataset(dataset: Dataset) -> dict[str, pd.DataFrame]:
             else pd.DataFrame(columns=["question_id", "option", "rank", "count"])
         )
     return tables
+
+
+def submitters(dataset: Dataset) -> dict[str, str] | None:
+    """Who sent each submission of an export, as far as the data tell, by response id: the institution
+    it named (case and spacing ignored) or, where it named none or the form asks for none, every closed
+    answer it gave (a form submitted twice repeats them all). None for published counts and texts."""
+    if dataset.responses is None:
+        return None
+    responses = dataset.responses
+    closed = [q.id for q in dataset.questionnaire.closed if q.id in responses]
+    # a 64-bit hash of each row's closed answers (vectorised: joining the cells as text took 4 s for
+    # 20,000 rows of 25 questions); two different rows sharing one hash is a 1 in 10^19 chance
+    hashed = pd.Series(0, index=responses.index)
+    if closed:
+        hashed = pd.util.hash_pandas_object(responses[closed], index=False)
+    who = "answers:" + hashed.astype(str)
+    question = dataset.questionnaire.institution
+    if question is not None and question.id in responses:
+        named = responses[question.id].astype(str).map(answer_key)
+        named = named.where(~named.isin(["", "nan", "<na>"]), "")
+        who = who.where(named == "", "institution:" + named)
+    return dict(zip(responses["response_id"].astype(str), who, strict=True))
+
+
+def respondents_table(dataset: Dataset, institutions: pd.DataFrame) -> pd.DataFrame:
+    """One row: ``respondents`` (the submissions covered, after any population filter: the count every
+    page uses), ``named_institution`` (how many of them named an institution; empty without an
+    institution question), ``institutions`` (distinct canonical names) and ``population``."""
+    has_institution = dataset.questionnaire.institution is not None
+    return pd.DataFrame(
+        {
+            "respondents": [int(dataset.respondents)],
+            "named_institution": [int(institutions["submissions"].sum()) if has_institution else ""],
+            "institutions": [int(institutions["canonical_name"].nunique()) if has_institution else ""],
+            "population": [dataset.population.text if getattr(dataset, "population", None) else ""],
+        }
+    )
 
 
 def clean_dataset_to(

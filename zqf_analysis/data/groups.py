@@ -96,12 +96,16 @@ def _parse_group(entry: object, position: int, questionnaire: Questionnaire, kno
 
 def default_group_variables(questionnaire: Questionnaire) -> list[str]:
     """The group variables a dataset is broken down by when none is named: its ``groups:`` entries if it
-    declares any, else ``institution_type`` when the form has an institution question, else none (an
-    anonymous survey is broken down only by a variable the analyst chooses; no question is guessed)."""
+    declares any, else ``institution_type`` when the form has an institution question, else the
+    single-choice or scale questions declared ``profile: true``, else none (an anonymous survey is broken
+    down only by a variable the analyst chose or declared; no question is guessed)."""
     declared = [str(entry.get("name")) for entry in questionnaire.groups if isinstance(entry, dict)]
     if declared:
         return declared
-    return [INSTITUTION_TYPE] if questionnaire.institution is not None else []
+    if questionnaire.institution is not None:
+        return [INSTITUTION_TYPE]
+    # an anonymous survey: the questions its questionnaire declares ``profile: true`` that can group
+    return [q.id for q in questionnaire.profile if q.type in GROUPING_TYPES]
 
 
 def group_variable(questionnaire: Questionnaire, name: str) -> GroupVariable:

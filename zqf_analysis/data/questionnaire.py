@@ -28,6 +28,10 @@ WRITE_IN_TYPES = ("single", "multi")
 OTHER_LABELS = ("other", "others", "autre", "autres", "outro", "outra", "outros", "outras", "otro", "otra", "otros")
 #: Keys the ``export:`` mapping may hold.
 EXPORT_KEYS = ("file", "sheet", "separator", "delimiter", "encoding", "ignore_columns")
+#: Chart kinds a question may declare with ``chart:`` (bars are every closed question's default).
+CHART_KINDS = ("bars", "pie")
+#: The most slices a pie may have: beyond that a reader cannot compare them, and the bars say it better.
+PIE_MAX_SLICES = 6
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,13 @@ class Question:
     group: str | None = None
     #: For a write-in question (``Q3_other``): the id of the closed question it belongs to.
     write_in_of: str | None = None
+    #: ``chart: pie`` in the YAML: the question is also drawn as a pie (single choice, at most
+    #: :data:`PIE_MAX_SLICES` answered options); every closed question gets its bar chart.
+    chart: str | None = None
+    #: ``themes: false`` on an open question: no themes run (a URL, e-mail, name or id field); None: detect.
+    themes: bool | None = None
+    #: ``profile: true``: a closed question describing who the respondents are, shown in the profile.
+    profile: bool = False
 
     @property
     def is_closed(self) -> bool:
@@ -141,6 +152,11 @@ class Questionnaire:
             elif question.id in write_ins:
                 found.append(write_ins[question.id])
         return tuple(found)
+
+    @property
+    def profile(self) -> tuple[Question, ...]:
+        """The closed questions declared ``profile: true``: who the respondents are."""
+        return tuple(q for q in self.closed if q.profile)
 
 
 def safe_load_yaml(text: str) -> object:
@@ -324,6 +340,7 @@ def _parse_question(entry: object, position: int, source: str | Path) -> Questio
         raise DataError("'group' names the grid a scale question belongs to: only on scale questions",
                         file=source, question=qid)
     column = entry.get("column")
+    chart, themes, profile = _display_keys(entry, qtype, qid, source)
     return Question(
         id=qid,
         type=qtype,
@@ -333,4 +350,30 @@ def _parse_question(entry: object, position: int, source: str | Path) -> Questio
         column=str(column) if column is not None else None,
         other=_other_option(entry, qtype, options, qid, source) if qtype in CLOSED_TYPES else None,
         group=str(group).strip() if group is not None else None,
+        chart=chart,
+        themes=themes,
+        profile=profile,
     )
+
+
+def _display_keys(entry: dict, qtype: str, qid: str, source: str | Path) -> tuple[str | None, bool | None, bool]:
+    """The optional ``chart:``, ``themes:`` and ``profile:`` keys of a question, checked."""
+    chart = entry.get("chart")
+    if chart is not None:
+        chart = str(chart).strip().lower()
+        if chart not in CHART_KINDS:
+            raise DataError(f"chart: {chart!r} is not one of {', '.join(CHART_KINDS)}", file=source, question=qid)
+        if chart == "pie" and qtype != "single":
+            raise DataError(f"chart: pie is for single-choice questions, not {qtype}", file=source, question=qid)
+    themes = entry.get("themes")
+    if themes is not None:
+        if not isinstance(themes, bool):
+            raise DataError(f"themes: expected true or false, got {themes!r}", file=source, question=qid)
+        if qtype != "open":
+            raise DataError(f"themes: is for open questions, not {qtype}", file=source, question=qid)
+    profile = entry.get("profile", False)
+    if not isinstance(profile, bool):
+        raise DataError(f"profile: expected true or false, got {profile!r}", file=source, question=qid)
+    if profile and qtype not in CLOSED_TYPES:
+        raise DataError(f"profile: true is for a closed question, not {qtype}", file=source, question=qid)
+    return chart, themes, profile

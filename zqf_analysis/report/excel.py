@@ -216,23 +216,53 @@ _LOCK_WAIT_S = 120.0
 def write_workbook_part(path: str | Path, part: str, sheets: Sequence[Sheet]) -> Path:
     """Store ``sheets`` as the part ``part`` (a notebook's name) of the workbook at ``path`` and write
     the workbook anew from every part there, in the parts' name order (``02_describe`` before
-    ``04_groups``): each notebook owns its sheets, and whichever finishes last writes them all.
+    ``04_groups``): each notebook owns its sheets, and whichever finishes last writes them all. Under
+    the build (:data:`DEFER_VARIABLE`) only the part is stored, and its path returned.
 
     Parts are JSON files in ``.tables/`` beside the workbook; the rewrite happens under a lock file,
     so two notebooks finishing together cannot drop each other's sheets. Byte-stable as
     :func:`write_workbook`.
     """
     import json
+    import os
 
     path = Path(path)
     folder = path.parent / PARTS_FOLDER
     record = [_sheet_record(sheet) for sheet in sheets]
     with _workbook_lock(folder / ".lock"):
-        write_bytes_atomic(folder / f"{part}.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
-        every = []
-        for stored in sorted(folder.glob("*.json")):
-            every += [_sheet_from_record(item) for item in json.loads(stored.read_text(encoding="utf-8"))]
-        return write_workbook(path, every)
+        stored = write_bytes_atomic(folder / f"{part}.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        parts = sum(p.stat().st_size for p in folder.glob("*.json"))
+        if os.environ.get(DEFER_VARIABLE) == "1" and parts > DEFER_BYTES:
+            return stored  # the build writes the workbook once, after its last run (assemble_workbook)
+        return _assemble(path, folder)
+
+
+#: Set to 1 by the build in its kernels: a notebook then only stores its part, and the build writes the
+#: workbook once at the end. Rewriting it after every run cost more than the runs on a large survey
+#: (ten themes runs, each rewriting every earlier run's sheets: 2 to 13 s a rewrite).
+DEFER_VARIABLE = "ZQF_DEFER_WORKBOOK"
+#: ... once the stored parts hold more than this many bytes: a small workbook (ZAQA's: 150 KB of parts,
+#: 0.3 s to write) is still written by each notebook, in parallel, off the build's last step.
+DEFER_BYTES = 1_000_000
+
+
+def assemble_workbook(path: str | Path) -> Path | None:
+    """Write the workbook at ``path`` from every part stored beside it (None when there is none)."""
+    path = Path(path)
+    folder = path.parent / PARTS_FOLDER
+    if not any(folder.glob("*.json")):
+        return None
+    with _workbook_lock(folder / ".lock"):
+        return _assemble(path, folder)
+
+
+def _assemble(path: Path, folder: Path) -> Path:
+    import json
+
+    every = []
+    for stored in sorted(folder.glob("*.json")):
+        every += [_sheet_from_record(item) for item in json.loads(stored.read_text(encoding="utf-8"))]
+    return write_workbook(path, every)
 
 
 def _plain_value(value: object) -> object:

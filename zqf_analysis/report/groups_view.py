@@ -74,16 +74,17 @@ def finding_text(finding, interval_label: str = "") -> str:
 
 def summary_lines(result) -> list[str]:
     """The honest summary: per group variable, the differences that survive adjustment, or a plain
-    statement that none do at this sample size."""
+    statement that none do at this sample size; for a survey with no group variable chosen (no
+    institution question and no profile question declared), how to choose one."""
     lines = []
     if result.per_respondent and not result.by:
         from zqf_analysis.data.groups import group_variables
 
         candidates = ", ".join(group_variables(result.data.questionnaire)) or "none"
         lines.append(
-            "No group variable: this dataset has no institution question and declares no groups: in its "
-            "questionnaire, so nothing is broken down by group. Choose one with the parameter by (for "
-            f"example PARAMS=\"04_groups.by=...\"); the group variables it offers: {candidates}."
+            "No group variable: this dataset has no institution question and declares no groups: and no "
+            "profile: true question in its questionnaire, so nothing is broken down by group. Choose one with the "
+            f"parameter by (for example PARAMS=\"04_groups.by=...\"); the group variables it offers: {candidates}."
         )
     for row in result.summary.itertuples(index=False):
         if not row.tests:

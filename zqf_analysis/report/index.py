@@ -15,6 +15,7 @@ from pathlib import Path
 
 from zqf_analysis.io import write_text_atomic
 from zqf_analysis.report.pages import CSP, TEMPLATES, external_references
+from zqf_analysis.stats.intervals import wide_intervals_sentence
 
 
 @dataclass(frozen=True)
@@ -251,9 +252,12 @@ def index_context(plan: Mapping) -> dict:
         label = "interval"
     institutions = _read_csv(processed / "institutions.csv")
     profile = {}
+    if questionnaire.institution is None:
+        institutions = None
     if institutions is not None and "submissions" in institutions.columns:
         submissions = [int(_number(r["submissions"]) or 0) for r in institutions.rows]
-        profile = {"institutions": len(institutions.rows), "submissions": sum(submissions), "types": []}
+        names = {r.get("canonical_name") or r.get("institution", "") for r in institutions.rows}
+        profile = {"institutions": len(names), "submissions": sum(submissions), "types": []}
         if "institution_type" in institutions.columns:
             by_type: dict[str, list[int]] = {}
             kinds = [r["institution_type"] for r in institutions.rows]
@@ -269,7 +273,15 @@ def index_context(plan: Mapping) -> dict:
     for question in questionnaire.free_text:  # write-ins (Q3_other) too, when their themes were run
         found = theme_findings(_read_csv(processed / f"themes_{question.id}.csv"), question, settings)
         if found:
+            verdict = _read_csv(processed / f"themes_{question.id}_structure.csv")
+            record = verdict.rows[0] if verdict and verdict.rows else {}
+            found["structure"] = record.get("sentence", "")
+            # discovered themes without structure are not findings: only coded themes are tabulated
+            found["no_structure"] = record.get("found") == "False"
+            if found["no_structure"] and found["column"] != "primary_code":
+                found["rows"] = []
             themes.append(found)
+    summary = _read_csv(processed / "closed_summary.csv")
     figures_dir = reports / "figures"
     figures = (
         sorted((p.name for p in figures_dir.glob("*") if p.suffix.lower() in (".png", ".svg")), key=_natural)
@@ -288,12 +300,16 @@ def index_context(plan: Mapping) -> dict:
             "closed": len(questionnaire.closed),
             "open": len(questionnaire.open),
         },
-        "respondents": questionnaire.respondents,
+        "respondents": respondent_count(processed, questionnaire),
         "profile": profile,
+        "profile_questions": profile_findings(summary, questionnaire),
+        "wide_intervals": wide_intervals_sentence(summary.rows if summary else []),
+        "has_multi": any(q.type == "multi" for q in questionnaire.closed),
+        "unthemed": unthemed_questions(plan, reports),
         "provenance": first_record,
         "notebooks": notebooks,
         "closed": closed_findings(
-            _read_csv(processed / "closed_summary.csv"),
+            summary,
             questionnaire,
             label,
             _read_csv(processed / "ranking_summary.csv"),
@@ -317,6 +333,45 @@ def index_context(plan: Mapping) -> dict:
         "csvs": sorted(p.name for p in processed.glob("*.csv")) if processed.is_dir() else [],
         "csp": CSP,
     }
+
+
+def respondent_count(processed: Path, questionnaire) -> int | None:
+    """The number of respondents, counted as every page counts them: the ``respondents.csv`` the cleaning
+    writes (the submissions covered, after any population filter), else the questionnaire's
+    ``respondents:``; None when neither is there yet."""
+    table = _read_csv(processed / "respondents.csv")
+    if table is not None and table.rows and _number(table.rows[0].get("respondents")) is not None:
+        return int(_number(table.rows[0]["respondents"]))
+    return questionnaire.respondents
+
+
+def profile_findings(summary, questionnaire, most: int = 6) -> list[dict]:
+    """The declared profile questions (``profile: true``) with their most chosen options (count, base,
+    share), for the index's respondent section of a survey that has them."""
+    found = []
+    for question in questionnaire.profile:
+        rows = [r for r in (summary.rows if summary else []) if r["question_id"] == question.id]
+        known = [r for r in rows if _number(r.get("count")) is not None]
+        known.sort(key=lambda r: -_number(r["count"]))
+        options = [
+            {"option": r["option"], "count": int(_number(r["count"])), "base": int(_number(r["base"]) or 0),
+             "share": _pct(_number(r.get("share")))}
+            for r in known[:most]
+        ]
+        found.append({"id": question.id, "text": question.text, "options": options, "more": max(0, len(known) - most)})
+    return found
+
+
+def unthemed_questions(plan: Mapping, reports: Path) -> list[dict]:
+    """The open questions the build gave no themes run, each with its answer count, the reason and the
+    link to its answers' page (``answers/<id>.html``), as the plan recorded them."""
+    from urllib.parse import quote
+
+    rows = []
+    for entry in plan.get("unthemed", []):
+        page = reports / "answers" / f"{entry['question']}.html"
+        rows.append({**entry, "href": quote(f"answers/{entry['question']}.html") if page.is_file() else ""})
+    return rows
 
 
 def consent_context(processed: Path, questionnaire, dataset: Path) -> dict:
@@ -380,9 +435,34 @@ def index_html(context: Mapping) -> str:
     return environment.get_template("index.html.j2").render(**context)
 
 
+def _assemble_workbook(workbook: Path) -> None:
+    """Write tables.xlsx from the parts the build's runs stored (see :data:`report.excel.DEFER_VARIABLE`),
+    when a part is newer than the workbook; the check needs no pandas, the writing does."""
+    parts = list((workbook.parent / ".tables").glob("*.json"))  # report.excel.PARTS_FOLDER
+    if not parts:
+        return
+    if workbook.is_file() and all(p.stat().st_mtime_ns <= workbook.stat().st_mtime_ns for p in parts):
+        return
+    from zqf_analysis.report.excel import assemble_workbook
+
+    assemble_workbook(workbook)
+
+
 def write_index(plan_file: str | Path) -> Path:
     """Write ``reports/<dataset>/index.html`` from the build plan; returns its path."""
     plan = json.loads(Path(plan_file).read_text(encoding="utf-8"))
+    from zqf_analysis.report.answers_page import write_answers_page
+
+    _assemble_workbook(Path(plan["reports"]) / "tables.xlsx")
+
+    if plan.get("unthemed"):
+        from zqf_analysis.data.consent import rule_text
+        from zqf_analysis.data.questionnaire import load_questionnaire
+
+        dataset = Path(plan["dataset"])
+        rule = rule_text(load_questionnaire(dataset / "questionnaire.yaml"), (dataset / "counts.csv").is_file())
+        for entry in plan["unthemed"]:
+            write_answers_page(Path(plan["reports"]), Path(plan["processed"]), entry, rule)
     page = index_html(index_context(plan))
     problems = external_references(page)
     if problems:

@@ -52,12 +52,20 @@ def avoid_slow_imports() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
+#: The tag of a cell whose outputs only the full page shows (a long listing such as every quote).
+FULL_ONLY = "full-only"
+
+
 def reviewer_copy(notebook):
     """A copy of an executed notebook without what a reviewer should not see: code (left to the
-    exporter), stderr streams (warnings, progress bars), widget views and script outputs."""
+    exporter), stderr streams (warnings, progress bars), widget views, script outputs and the outputs
+    of cells tagged :data:`FULL_ONLY`."""
     notebook = copy.deepcopy(notebook)
     for cell in notebook.cells:
         if cell.get("cell_type") != "code":
+            continue
+        if FULL_ONLY in cell.get("metadata", {}).get("tags", []):
+            cell["outputs"] = []  # long listings (every quote) belong on the full page only
             continue
         kept = []
         for output in cell.get("outputs", []):

@@ -87,8 +87,15 @@ def dataset_summary(data: Dataset) -> HTML:
     return table(pd.DataFrame(rows, columns=["", "value"]).astype(str), caption="Validated dataset")
 
 
-def institution_overview(institutions: pd.DataFrame, institution_map: pd.DataFrame | None) -> None:
-    """Submissions by institution type, the multiple submitters, and names the mapping did not cover."""
+def institution_overview(
+    institutions: pd.DataFrame, institution_map: pd.DataFrame | None, questionnaire: Questionnaire | None = None
+) -> None:
+    """Submissions by institution type, the multiple submitters, and names the mapping did not cover;
+    for a survey without an institution question, a note saying so."""
+    if questionnaire is not None and questionnaire.institution is None:
+        display(note("This survey has no institution question: respondents are anonymous, and no "
+                     "institution is cleaned, typed or counted.", kind="note"))
+        return
     by_type = (
         institutions.groupby("institution_type", sort=True)
         .agg(institutions=("institution", "size"), submissions=("submissions", "sum"))
@@ -134,8 +141,13 @@ def status_overview(closed_counts: pd.DataFrame, questionnaire: Questionnaire) -
     return table(statuses, caption="Option counts by status (missing = lost in the source, not zero)")
 
 
-def open_overview(open_responses: pd.DataFrame) -> None:
-    """Answers per open question, with the non-substantive and repeated ones listed."""
+#: The most rows a listing of answers shows on a page; the processed tables hold them all.
+MAX_LISTED = 50
+
+
+def open_overview(open_responses: pd.DataFrame, limit: int = MAX_LISTED) -> None:
+    """Answers per open question, with the non-substantive and repeated ones listed (the first
+    ``limit`` of them on a large survey; all are flagged in the processed ``open_responses.csv``)."""
     summary = (
         open_responses.assign(repeated=open_responses["duplicate_of"].astype(str) != "")
         .groupby("question_id", sort=False)
@@ -149,36 +161,60 @@ def open_overview(open_responses: pd.DataFrame) -> None:
         (~open_responses["substantive"]) | (open_responses["duplicate_of"].astype(str) != "")
     ]
     if len(flagged):
+        more = ""
+        if len(flagged) > limit:
+            more = f"; the first {limit} of {len(flagged)}, all flagged in open_responses.csv"
         display(
             table(
-                flagged[["question_id", "response_id", "clean_text", "substantive", "duplicate_of"]],
-                caption="Non-substantive and repeated answers (kept, flagged; cleaned text)",
+                flagged[["question_id", "response_id", "clean_text", "substantive", "duplicate_of"]].head(limit),
+                caption=f"Non-substantive and repeated answers (kept, flagged; cleaned text{more})",
             )
         )
 
 
-def changed_texts(open_responses: pd.DataFrame) -> HTML:
-    """Every answer whose clean_text differs from the verbatim text, for review: the verbatim text with
-    its e-mail addresses and phone numbers redacted (never the original, which a page must not show),
-    the clean_text, and what the cleaning changed."""
+#: The kinds of change a reviewer is told about, and the cleaning steps of each
+#: (:func:`zqf_analysis.data.text.cleaning_changes` names the steps).
+CHANGE_KINDS = {
+    "white space": ("white space",),
+    "case (SHOUTED answers)": ("capitals",),
+    "redaction (e-mail, phone, ID number, name)": (
+        "e-mail address redacted",
+        "phone number redacted",
+        "ID number redacted",
+        "person name redacted",
+    ),
+    "OCR (a lone | read as I)": ("a lone | read as I",),
+    "characters (quotes, Unicode)": ("quotes", "Unicode form (NFKC)"),
+}
+
+
+def changed_texts(open_responses: pd.DataFrame, examples: int = 3) -> HTML:
+    """What the cleaning changed: how many answers of each kind of change (white space, case,
+    redaction, OCR, characters), then a few examples of each, the verbatim text shown with its e-mail
+    addresses, phone and identity numbers and person names redacted (never the original, which a page must
+    not show)."""
     changed = open_responses[open_responses["text"] != open_responses["clean_text"]]
     if changed.empty:
         return note("Cleaning changed no answer's text.", kind="ok")
-    shown = pd.DataFrame(
-        {
-            "question_id": changed["question_id"],
-            "response_id": changed["response_id"],
-            "text (redacted)": changed["text"].map(redact_verbatim),
-            "clean_text": changed["clean_text"],
-            "changed": changed["text"].map(lambda t: ", ".join(cleaning_changes(t))),
-        }
+    steps = changed["text"].map(cleaning_changes)
+    rows, shown = [], []
+    for kind, names in CHANGE_KINDS.items():
+        hit = steps.map(lambda found, n=names: any(step in found for step in n))
+        rows.append((kind, int(hit.sum())))
+        for index in changed.index[hit.to_numpy()][:examples]:
+            shown.append((kind, changed.at[index, "question_id"], changed.at[index, "response_id"],
+                          redact_verbatim(changed.at[index, "text"]), changed.at[index, "clean_text"],
+                          ", ".join(steps[index])))
+    kinds = table(
+        pd.DataFrame(rows, columns=["change", "answers"]),
+        caption=f"{len(changed)} answer(s) changed by cleaning, by kind (an answer may have several)",
     )
-    return table(
-        shown,
-        caption=f"{len(changed)} answer(s) changed by cleaning (the verbatim text shown with e-mail addresses, "
-        "phone and identity numbers and person names redacted; the originals are only in the processed "
-        "open_responses.csv)",
+    listed = table(
+        pd.DataFrame(shown, columns=["kind", "question_id", "response_id", "text (redacted)", "clean_text", "changed"]),
+        caption=f"Examples: up to {examples} per kind (the verbatim text shown with e-mail addresses, phone and "
+        "identity numbers and person names redacted; the originals are only in the processed open_responses.csv)",
     )
+    return HTML(kinds.data + listed.data)
 
 
 def written_files(paths: Iterable[Path]) -> HTML:

@@ -454,6 +454,18 @@ def printed_pie_percentages(claims: pd.DataFrame | None, question_id: str) -> di
     return dict(zip(chosen["options"], chosen["stated_value"], strict=True))
 
 
+def multi_select_note(questionnaire: Questionnaire) -> str:
+    """What the shares of a multi-select question add up to, for a survey that has one; "" otherwise."""
+    multi = [q.id for q in questionnaire.closed if q.type == "multi"]
+    if not multi:
+        return ""
+    return (
+        f"Multi-select questions ({', '.join(multi)}): shares are of the respondents who answered, and add to "
+        "more than 100% when respondents choose several options; the selections are checked against what the "
+        "question allows (max_choices x respondents)."
+    )
+
+
 def base_rule(kind: str) -> str:
     """One sentence on what every share of this dataset is a share of."""
     if kind == "export":
@@ -477,14 +489,15 @@ def institution_profile(institutions: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns="position").reset_index(drop=True)
 
 
-def multiple_submitters_text(profile: pd.DataFrame) -> str:
+def multiple_submitters_text(profile: pd.DataFrame, limit: int = 10) -> str:
     """Which institutions sent more than one submission, as a sentence: the profile's key caveat."""
     multiple = profile[profile["multiple"]]
     named = "; ".join(
         f"{name} ({int(n)})"
-        for name, n in zip(multiple["canonical_name"], multiple["submissions"], strict=True)
+        for name, n in zip(multiple["canonical_name"][:limit], multiple["submissions"][:limit], strict=True)
     )
-    return f"{len(multiple)} institution(s) sent more than one submission: {named or 'none'}."
+    more = f"; and {len(multiple) - limit} more (all in tables.xlsx)" if len(multiple) > limit else ""
+    return f"{len(multiple)} institution(s) sent more than one submission: {named or 'none'}{more}."
 
 
 def submissions_by_type(institutions: pd.DataFrame) -> pd.DataFrame:

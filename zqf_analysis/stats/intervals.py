@@ -88,3 +88,45 @@ def wilson_interval(count: int, base: int, alpha: float = 0.05) -> tuple[float, 
     centre = (share + z2 / (2.0 * base)) / denominator
     half = z * math.sqrt(share * (1.0 - share) / base + z2 / (4.0 * base**2)) / denominator
     return float(centre - half), float(centre + half)
+
+
+#: An interval wider than this (in percentage points) is "wide": the pages then say how wide.
+WIDE_INTERVAL_POINTS = 20.0
+
+
+def widest_interval(rows) -> dict | None:
+    """The widest interval among ``rows`` (mappings or objects with ``question_id``, ``option``,
+    ``base``, ``ci_low``, ``ci_high``; an empty or unknown bound is skipped): ``question_id``, ``option``,
+    ``base`` and ``points`` (its width in percentage points), or None when no interval is known."""
+    best = None
+    for row in rows:
+        get = row.get if hasattr(row, "get") else lambda k, r=row: getattr(r, k, None)
+        try:
+            low, high, base = float(get("ci_low")), float(get("ci_high")), int(float(get("base")))
+        except (TypeError, ValueError):
+            continue
+        if low != low or high != high:
+            continue
+        points = 100.0 * (high - low)
+        if best is None or points > best["points"]:
+            best = {"question_id": str(get("question_id")), "option": str(get("option")), "base": base,
+                    "points": points}
+    return best
+
+
+def wide_intervals_sentence(rows, threshold: float = WIDE_INTERVAL_POINTS) -> str:
+    """A sentence saying how wide the intervals are, when the widest is wider than ``threshold``
+    percentage points; "" when they are all narrower (a large survey needs no warning).
+
+    >>> wide_intervals_sentence([{"question_id": "Q3", "option": "A", "base": 23, "ci_low": 0.4, "ci_high": 0.78}])
+    'With so few respondents the intervals are wide: up to 38 percentage points (Q3, base 23).'
+    >>> wide_intervals_sentence([{"question_id": "Q3", "option": "A", "base": 1260, "ci_low": 0.4, "ci_high": 0.45}])
+    ''
+    """
+    widest = widest_interval(rows)
+    if widest is None or widest["points"] <= threshold:
+        return ""
+    return (
+        f"With so few respondents the intervals are wide: up to {widest['points']:.0f} percentage points "
+        f"({widest['question_id']}, base {widest['base']})."
+    )

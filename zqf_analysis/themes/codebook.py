@@ -86,6 +86,8 @@ class Codebook:
     title: str = ""
     fallback: str | None = None
     path: str | None = None
+    #: where the codes come from (the YAML's ``source:``), e.g. a published report's box
+    source: str = ""
     similarity_threshold: float | None = SIMILARITY_THRESHOLD
     #: A codebook drafted from clusters (:mod:`zqf_analysis.themes.draft`) keeps the clusters' centres
     #: while its codes are as drafted; None for any other codebook, or once the codes were edited.
@@ -144,6 +146,7 @@ def parse_codebook(document: object, path: str | Path = "<codebook>") -> Codeboo
         draft=draft,
         question=str(question) if question is not None else None,
         title=str(document.get("title", "")),
+        source=str(document.get("source", "") or ""),
         fallback=fallback,
         path=str(path),
         similarity_threshold=_threshold(document.get("similarity_threshold", SIMILARITY_THRESHOLD), path),
