@@ -60,6 +60,9 @@ FOLDS = 5
 CANDIDATES = ("codebook", "weighted", "learned", "classifier")
 HAND_CODED = "coded by hand (sample)"
 _THRESHOLDS = np.round(np.linspace(0.2, 0.8, 13), 2)
+#: The thresholds tried for the ``weighted`` and ``learned`` scores of each code (a code applies when
+#: its best indicator's weight reaches it); the sample's cross-validated kappa chooses one per code.
+SCORE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 # ------------------------------------------------------------------------------------ features
@@ -239,13 +242,14 @@ def _kappa(truth, decided) -> float:
 def _candidate_decisions(
     train: Features, labels: np.ndarray, test: Features, seed: int, with_classifier: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Answers x codes decisions of every candidate, fitted on ``train`` and applied to ``test``."""
+    """Answers x codes decisions (0/1) of ``codebook`` and ``classifier`` and scores of ``weighted`` and
+    ``learned`` (their threshold is chosen afterwards), fitted on ``train`` and applied to ``test``."""
     plain = fit_weights(train, labels, learn_terms=False)
     learned = fit_weights(train, labels, learn_terms=True)
     decisions = {
-        "codebook": test.codebook_codes.astype(int),
-        "weighted": (weighted_scores(test, plain) >= 0.5).astype(int),
-        "learned": (weighted_scores(test, learned) >= 0.5).astype(int),
+        "codebook": test.codebook_codes.astype(float),
+        "weighted": weighted_scores(test, plain),
+        "learned": weighted_scores(test, learned),
     }
     if with_classifier.any():
         # the classifier reads the learned scores of the training answers out of fold, as it will
@@ -255,7 +259,7 @@ def _candidate_decisions(
             inner[b] = weighted_scores(_rows(train, b), fit_weights(_rows(train, a), labels[a]))
         x_train = _classifier_inputs(inner, train)
         x_test = _classifier_inputs(weighted_scores(test, learned), test)
-        decided = decisions["learned"].copy()
+        decided = np.zeros_like(decisions["learned"])
         for j in np.flatnonzero(with_classifier):
             model, threshold = _fit_classifier(x_train, labels[:, j], seed)
             decided[:, j] = model.predict_proba(x_test)[:, 1] >= threshold
@@ -294,7 +298,7 @@ def fit_coder(features: Features, labels: np.ndarray, codebook: Codebook, seed: 
     codebook's decision."""
     n = len(labels)
     classify = _can_classify(labels)
-    pooled = {c: np.zeros_like(labels) for c in CANDIDATES}
+    pooled = {c: np.zeros(labels.shape) for c in CANDIDATES}
     for train, test in KFold(min(FOLDS, n), shuffle=True, random_state=seed).split(labels):
         inner_classify = classify & _can_classify(labels[train])
         decided = _candidate_decisions(
@@ -305,23 +309,33 @@ def fit_coder(features: Features, labels: np.ndarray, codebook: Codebook, seed: 
     models, notes = [], []
     for j, code in enumerate(codebook.names):
         positives = int(labels[:, j].sum())
-        allowed = [c for c in CANDIDATES if c != "classifier" or classify[j]]
-        scores = {c: _kappa(labels[:, j], pooled[c][:, j]) for c in allowed}
-        choice = max(allowed, key=lambda c: (round(scores[c], 6), -allowed.index(c)))
+        options = [
+            (c, t)
+            for c in CANDIDATES
+            if c != "classifier" or classify[j]
+            for t in (SCORE_THRESHOLDS if c in ("weighted", "learned") else (0.5,))
+        ]
+        scores = {option: _kappa(labels[:, j], pooled[option[0]][:, j] >= option[1]) for option in options}
+        # the best kappa; on a tie the simpler candidate, then the threshold nearest 0.5
+        choice = max(options, key=lambda o: (round(scores[o], 6), -CANDIDATES.index(o[0]), -abs(o[1] - 0.5)))
         if positives == 0:
-            choice = "codebook"
+            choice = ("codebook", 0.5)
             notes.append(f"code {code!r} is never used in the sample: the codebook decides it alone")
-        decided = pooled[choice][:, j]
+        decided = (pooled[choice[0]][:, j] >= choice[1]).astype(int)
         yes, no = decided == 1, decided == 0
+        best_of = {
+            c: max(v for (name, _), v in scores.items() if name == c) for c in dict.fromkeys(o[0] for o in options)
+        }
         models.append(
             CodeModel(
                 code,
-                choice,
+                choice[0],
                 scores[choice],
                 positives,
                 precision=float((labels[yes, j].sum() + 1) / (yes.sum() + 2)),
                 npv=float(((1 - labels[no, j]).sum() + 1) / (no.sum() + 2)),
-                scores={c: round(v, 3) for c, v in scores.items()},
+                threshold=choice[1],
+                scores={c: round(v, 3) for c, v in best_of.items()},
             )
         )
     coder = LearnedCoder(
@@ -366,9 +380,9 @@ def apply_coder(coder: LearnedCoder, features: Features) -> list[LearnedCoding]:
         if model.candidate == "codebook":
             decisions[:, j] = features.codebook_codes[:, j]
         elif model.candidate == "weighted":
-            decisions[:, j] = plain[:, j] >= 0.5
+            decisions[:, j] = plain[:, j] >= model.threshold
         elif model.candidate == "learned":
-            decisions[:, j] = learned[:, j] >= 0.5
+            decisions[:, j] = learned[:, j] >= model.threshold
         else:
             x = _classifier_inputs(learned, features) if x is None else x
             probability[:, j] = model.classifier.predict_proba(x)[:, 1]
@@ -466,7 +480,7 @@ def code_with_sample(
         codings = apply_coder(coder, features)
         messages.append(
             f"learned from {len(sample)} coded answers ({len(outside)} of them not in the input); per code: "
-            + ", ".join(f"{m.code} {m.candidate} (kappa {m.kappa:.2f} in the sample)" for m in coder.models)
+            + ", ".join(f"{m.code} {m.candidate}{_at(m)} (kappa {m.kappa:.2f} in the sample)" for m in coder.models)
         )
         hand = dict(zip(sample.response_ids, sample.codes, strict=True))
         rows_out = []
@@ -494,6 +508,11 @@ def code_with_sample(
     coded["similar_code"] = [code if is_substantive(t) else "" for (code, _), t in zip(similar, texts, strict=True)]
     coded["review"] = _review_flags(coded, texts)
     return CodingRun(coded, coder, messages)
+
+
+def _at(model: CodeModel) -> str:
+    """ " at 0.40" for a weighted or learned candidate whose threshold is not the default 0.5."""
+    return f" at {model.threshold:.2f}" if model.candidate in ("weighted", "learned") and model.threshold != 0.5 else ""
 
 
 def _stack_features(features: Features, rows: list[int], extra: Features | None) -> Features:
