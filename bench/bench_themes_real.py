@@ -206,7 +206,12 @@ def backends() -> list[str]:
 
 
 def themes(frame: pd.DataFrame, names: list[str], k: int) -> dict:
-    """ARI of k-means on each backend's answer vectors against the human codes, 10 seeds."""
+    """ARI of k-means on each backend's answer vectors against the human codes, 10 seeds: as the
+    package clusters (on the first principal components, ``<backend>``) and on the full vectors
+    (``<backend>_full``; ``tfidf_full`` is the plain TF-IDF + k-means baseline), with each method's
+    stability (mean ARI between the seeds' partitions)."""
+    from itertools import combinations
+
     texts = frame["text"].tolist()
     single = np.array([len(h) == 1 for h in frame["human"]])
     single_sub = np.array([len(s) == 1 for s in frame["sub"]])
@@ -215,18 +220,20 @@ def themes(frame: pd.DataFrame, names: list[str], k: int) -> dict:
     result = {}
     for name in names:
         vectors = embed_texts(texts, name)
-        runs = [cluster_vectors(vectors, k, seed) for seed in range(SEEDS)]
-        ari = [adjusted_rand(reference[single], labels[single]) for labels in runs]
-        ari_sub = [adjusted_rand(reference_sub[single_sub], labels[single_sub]) for labels in runs]
-        chance_mean, chance_p95 = chance_ari(reference[single], runs[0][single])
-        result[name] = {
-            "ari_categories": round(float(np.mean(ari)), 4),
-            "ari_categories_sd": round(float(np.std(ari)), 4),
-            "ari_subcodes": round(float(np.mean(ari_sub)), 4),
-            "ari_subcodes_sd": round(float(np.std(ari_sub)), 4),
-            "chance_mean": round(chance_mean, 4),
-            "chance_p95": round(chance_p95, 4),
-        }
+        for reduce in (False, True):
+            runs = [cluster_vectors(vectors, k, seed, reduce=reduce) for seed in range(SEEDS)]
+            ari = [adjusted_rand(reference[single], labels[single]) for labels in runs]
+            ari_sub = [adjusted_rand(reference_sub[single_sub], labels[single_sub]) for labels in runs]
+            chance_mean, chance_p95 = chance_ari(reference[single], runs[0][single])
+            result[name if reduce else f"{name}_full"] = {
+                "ari_categories": round(float(np.mean(ari)), 4),
+                "ari_categories_sd": round(float(np.std(ari)), 4),
+                "ari_subcodes": round(float(np.mean(ari_sub)), 4),
+                "ari_subcodes_sd": round(float(np.std(ari_sub)), 4),
+                "stability": round(float(np.mean([adjusted_rand(a, b) for a, b in combinations(runs, 2)])), 4),
+                "chance_mean": round(chance_mean, 4),
+                "chance_p95": round(chance_p95, 4),
+            }
     return result
 
 
@@ -267,6 +274,7 @@ def figure(result: dict, path: Path) -> None:
     from zqf_analysis.io import save_figure
 
     names = list(result["themes_k6"]["B"])
+    backends_only = list(result["vectors_classifier"]["B"])
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     x = np.arange(len(names))
     for offset, half in ((-0.2, "A"), (0.2, "B")):
@@ -275,12 +283,12 @@ def figure(result: dict, path: Path) -> None:
     axes[0].axhline(
         result["themes_k6"]["B"][names[0]]["chance_p95"], color="grey", linestyle=":", label="chance p95 (categories)"
     )
-    axes[0].set_xticks(x, names)
-    axes[0].set_title("Discovered themes (k=6): ARI vs sub-codes", fontsize=9)
+    axes[0].set_xticks(x, [n.replace("_full", "\nfull") for n in names], fontsize=7)
+    axes[0].set_title("Discovered themes (k=6): ARI vs sub-codes ('full': no PCA)", fontsize=9)
     axes[0].legend(fontsize=7)
-    values = [result["vectors_classifier"]["B"][n]["mean_kappa"] for n in names]
-    axes[1].bar(x, values, color="#3182bd")
-    axes[1].set_xticks(x, names)
+    values = [result["vectors_classifier"]["B"][n]["mean_kappa"] for n in backends_only]
+    axes[1].bar(np.arange(len(backends_only)), values, color="#3182bd")
+    axes[1].set_xticks(np.arange(len(backends_only)), backends_only)
     axes[1].set_title("Logistic regression on the vectors, 100 coded: mean kappa", fontsize=9)
     fig.suptitle("Embedding backends on 517 real coded answers (half B unless shown)", fontsize=10)
     fig.tight_layout()
@@ -332,11 +340,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{block['learned_B']['mean_kappa']:.3f} +- {block['learned_B']['mean_kappa_sd']:.3f}, micro-F1 "
             f"{block['learned_B']['micro_f1']:.3f}; its own CV estimate {block['learned_B']['estimate_mean_kappa']:.3f}"
         )
-    for name, row in result["themes_k6"]["B"].items():
-        print(
-            f"[themes k=6, half B] {name}: ARI categories {row['ari_categories']:.3f}, "
-            f"sub-codes {row['ari_subcodes']:.3f}"
-        )
+    for half in ("A", "B"):
+        for name, row in result["themes_k6"][half].items():
+            print(
+                f"[themes k=6, half {half}] {name}: ARI categories {row['ari_categories']:.3f}, "
+                f"sub-codes {row['ari_subcodes']:.3f}, stability {row['stability']:.3f}"
+            )
     print(f"written: {RESULTS / stem}.json")
     return 0
 

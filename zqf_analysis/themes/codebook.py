@@ -341,14 +341,21 @@ def _match_at(words, stems, position, patterns, exact, prefixed) -> tuple[int, i
 
 
 def _match_joined(words, position, patterns, exact, prefixed) -> tuple[int, int] | None:
-    """A one-word pattern matched by two words written apart ("work load" for workload)."""
-    joined = words[position] + words[position + 1]
-    candidates = exact.get(word_stem(joined), []) + [rank for first, rank in prefixed if joined.startswith(first)]
+    """A one-word pattern matched by two words written apart ("work load" for workload); a prefix
+    pattern only when it has 5 letters or more, so that short ones do not match halves of words."""
+    first, second = words[position], words[position + 1]
+    if min(len(first), len(second)) < 2:
+        return None
+    joined = first + second
+    stem = word_stem(joined)
+    candidates = exact.get(stem, []) + [rank for p, rank in prefixed if len(p) >= 5 and joined.startswith(p)]
     for rank in sorted(candidates):
-        size, _, _, ((w, prefix, stem),), _ = patterns[rank] if patterns[rank][0] == 1 else (0, 0, 0, ((0, 0, 0),), 0)
-        if size == 1 and min(len(words[position]), len(words[position + 1])) > 1:
-            if prefix or _same_word(joined, word_stem(joined), stem, w):
-                return rank, 2
+        size, _, _, pattern, _ = patterns[rank]
+        if size != 1:
+            continue
+        word, is_prefix, indicator_stem = pattern[0]
+        if is_prefix or _same_word(joined, stem, indicator_stem, word):
+            return rank, 2
     return None
 
 
