@@ -21,23 +21,12 @@ Candidates for each code, simplest first:
     wordllama vector, with the code's probability threshold chosen by inner cross-validation; needs
     :data:`CLASSIFIER_MIN_POSITIVES` answers with and without the code.
 
-Each code's ``weighted`` and ``learned`` decision applies at a threshold chosen by the sample's
-cross-validated kappa among :data:`SCORE_THRESHOLDS` (0.5, the more-likely-right-than-wrong rule, on
-a tie): an indicator right 40% of the time may still be worth coding by when nothing better marks the
-code (half A of the development data, 10 draws: mean kappa 0.495 -> 0.508 and 0.505 -> 0.508 with
-two codebooks).
-
 On the development data (517 real answers of a faculty survey, a codebook written from its code
 labels; 8 draws of 100 coded answers from one half of it, scored on the rest of that half), the mean
 per-code Cohen's kappa was 0.45 for the codebook alone, 0.53 for ``weighted``, 0.55 for ``learned``,
 0.54 for ``classifier`` and 0.56 when each code takes the candidate that its inner cross-validation
 scores best; logistic regression on TF-IDF, on wordllama vectors, or on either plus the codebook's
 decisions scored 0.32-0.44 (see the README's themes section and bench/results/themes_real.json).
-Also tried on half A and left out (mean kappa, 5 draws, with this learner at 0.495 beside
-them): one calibrated logistic regression per code stacking the codebook's decisions, the learned
-scores, similarities to the codes' descriptions and character n-gram and word-vector classifiers
-0.45-0.47; character n-gram TF-IDF alone 0.37; label spreading over the word vectors of all the
-answers (transductive) 0.36, or added to the codebook's codes 0.38.
 """
 
 from __future__ import annotations
@@ -71,9 +60,6 @@ FOLDS = 5
 CANDIDATES = ("codebook", "weighted", "learned", "classifier")
 HAND_CODED = "coded by hand (sample)"
 _THRESHOLDS = np.round(np.linspace(0.2, 0.8, 13), 2)
-#: The thresholds tried for the ``weighted`` and ``learned`` scores of each code (a code applies when
-#: its best indicator's weight reaches it); the sample's cross-validated kappa chooses one per code.
-SCORE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 # ------------------------------------------------------------------------------------ features
@@ -104,13 +90,34 @@ class Features:
     first_position: np.ndarray  # answers x codes: order of first mention (large when not mentioned)
 
 
+#: An indicator's matches in its own words and in another form of them (an inflection, two words
+#: written as one; see :func:`zqf_analysis.themes.codebook.word_stem`) are weighed apart, so a sample
+#: can keep "interest" and drop "interested". On half B of the development data (100 coded answers,
+#: 10 draws) this moved mean kappa 0.495 -> 0.504 with the hand-written codebook (8 of 10 draws up)
+#: and 0.428 -> 0.428 with the labels-only one.
+INFLECTED = " (inflected)"
+_FORMS = ("", INFLECTED)
+
+
+def _form(hit) -> str:
+    """``""`` for a match of the indicator as written (or of a ``*`` prefix), :data:`INFLECTED` else."""
+    if "*" in hit.indicator:
+        return ""
+    return "" if " ".join(normal_words(hit.indicator)) == hit.matched else INFLECTED
+
+
 def answer_features(texts: list[str], codebook: Codebook) -> Features:
     """:class:`Features` of ``texts`` under ``codebook``."""
     from zqf_analysis.themes.codebook import _similarity_backend
 
     names = codebook.names
     column = {name: j for j, name in enumerate(names)}
-    keys = [f"{c.code}:{w}" for c in codebook.codes for w in (*c.indicators, *c.context)]
+    keys = [
+        f"{c.code}:{w}{form}"
+        for c in codebook.codes
+        for w in (*c.indicators, *c.context)
+        for form in (("",) if "*" in w else _FORMS)
+    ]
     key_index = {k: i for i, k in enumerate(keys)}
     decided = np.zeros((len(texts), len(names)), dtype=np.int8)
     first = np.full((len(texts), len(names)), 10_000, dtype=np.int32)
@@ -125,7 +132,7 @@ def answer_features(texts: list[str], codebook: Codebook) -> Features:
             first[row, column[code]] = order
         for hit in hits:
             rows.append(row)
-            cols.append(key_index[f"{hit.code}:{hit.indicator}"])
+            cols.append(key_index[f"{hit.code}:{hit.indicator}{_form(hit)}"])
     matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(texts), len(keys)))
     matrix.data[:] = 1
     vectors = _similarity_backend().embed(list(texts)) if texts else np.zeros((0, 1))
@@ -253,14 +260,13 @@ def _kappa(truth, decided) -> float:
 def _candidate_decisions(
     train: Features, labels: np.ndarray, test: Features, seed: int, with_classifier: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Answers x codes decisions (0/1) of ``codebook`` and ``classifier`` and scores of ``weighted`` and
-    ``learned`` (their threshold is chosen afterwards), fitted on ``train`` and applied to ``test``."""
+    """Answers x codes decisions of every candidate, fitted on ``train`` and applied to ``test``."""
     plain = fit_weights(train, labels, learn_terms=False)
     learned = fit_weights(train, labels, learn_terms=True)
     decisions = {
-        "codebook": test.codebook_codes.astype(float),
-        "weighted": weighted_scores(test, plain),
-        "learned": weighted_scores(test, learned),
+        "codebook": test.codebook_codes.astype(int),
+        "weighted": (weighted_scores(test, plain) >= 0.5).astype(int),
+        "learned": (weighted_scores(test, learned) >= 0.5).astype(int),
     }
     if with_classifier.any():
         # the classifier reads the learned scores of the training answers out of fold, as it will
@@ -270,7 +276,7 @@ def _candidate_decisions(
             inner[b] = weighted_scores(_rows(train, b), fit_weights(_rows(train, a), labels[a]))
         x_train = _classifier_inputs(inner, train)
         x_test = _classifier_inputs(weighted_scores(test, learned), test)
-        decided = np.zeros_like(decisions["learned"])
+        decided = decisions["learned"].copy()
         for j in np.flatnonzero(with_classifier):
             model, threshold = _fit_classifier(x_train, labels[:, j], seed)
             decided[:, j] = model.predict_proba(x_test)[:, 1] >= threshold
@@ -309,7 +315,7 @@ def fit_coder(features: Features, labels: np.ndarray, codebook: Codebook, seed: 
     codebook's decision."""
     n = len(labels)
     classify = _can_classify(labels)
-    pooled = {c: np.zeros(labels.shape) for c in CANDIDATES}
+    pooled = {c: np.zeros_like(labels) for c in CANDIDATES}
     for train, test in KFold(min(FOLDS, n), shuffle=True, random_state=seed).split(labels):
         inner_classify = classify & _can_classify(labels[train])
         decided = _candidate_decisions(
@@ -320,33 +326,23 @@ def fit_coder(features: Features, labels: np.ndarray, codebook: Codebook, seed: 
     models, notes = [], []
     for j, code in enumerate(codebook.names):
         positives = int(labels[:, j].sum())
-        options = [
-            (c, t)
-            for c in CANDIDATES
-            if c != "classifier" or classify[j]
-            for t in (SCORE_THRESHOLDS if c in ("weighted", "learned") else (0.5,))
-        ]
-        scores = {option: _kappa(labels[:, j], pooled[option[0]][:, j] >= option[1]) for option in options}
-        # the best kappa; on a tie the simpler candidate, then the threshold nearest 0.5
-        choice = max(options, key=lambda o: (round(scores[o], 6), -CANDIDATES.index(o[0]), -abs(o[1] - 0.5)))
+        allowed = [c for c in CANDIDATES if c != "classifier" or classify[j]]
+        scores = {c: _kappa(labels[:, j], pooled[c][:, j]) for c in allowed}
+        choice = max(allowed, key=lambda c: (round(scores[c], 6), -allowed.index(c)))
         if positives == 0:
-            choice = ("codebook", 0.5)
+            choice = "codebook"
             notes.append(f"code {code!r} is never used in the sample: the codebook decides it alone")
-        decided = (pooled[choice[0]][:, j] >= choice[1]).astype(int)
+        decided = pooled[choice][:, j]
         yes, no = decided == 1, decided == 0
-        best_of = {
-            c: max(v for (name, _), v in scores.items() if name == c) for c in dict.fromkeys(o[0] for o in options)
-        }
         models.append(
             CodeModel(
                 code,
-                choice[0],
+                choice,
                 scores[choice],
                 positives,
                 precision=float((labels[yes, j].sum() + 1) / (yes.sum() + 2)),
                 npv=float(((1 - labels[no, j]).sum() + 1) / (no.sum() + 2)),
-                threshold=choice[1],
-                scores={c: round(v, 3) for c, v in best_of.items()},
+                scores={c: round(v, 3) for c, v in scores.items()},
             )
         )
     coder = LearnedCoder(
@@ -391,9 +387,9 @@ def apply_coder(coder: LearnedCoder, features: Features) -> list[LearnedCoding]:
         if model.candidate == "codebook":
             decisions[:, j] = features.codebook_codes[:, j]
         elif model.candidate == "weighted":
-            decisions[:, j] = plain[:, j] >= model.threshold
+            decisions[:, j] = plain[:, j] >= 0.5
         elif model.candidate == "learned":
-            decisions[:, j] = learned[:, j] >= model.threshold
+            decisions[:, j] = learned[:, j] >= 0.5
         else:
             x = _classifier_inputs(learned, features) if x is None else x
             probability[:, j] = model.classifier.predict_proba(x)[:, 1]
@@ -491,7 +487,7 @@ def code_with_sample(
         codings = apply_coder(coder, features)
         messages.append(
             f"learned from {len(sample)} coded answers ({len(outside)} of them not in the input); per code: "
-            + ", ".join(f"{m.code} {m.candidate}{_at(m)} (kappa {m.kappa:.2f} in the sample)" for m in coder.models)
+            + ", ".join(f"{m.code} {m.candidate} (kappa {m.kappa:.2f} in the sample)" for m in coder.models)
         )
         hand = dict(zip(sample.response_ids, sample.codes, strict=True))
         rows_out = []
@@ -519,11 +515,6 @@ def code_with_sample(
     coded["similar_code"] = [code if is_substantive(t) else "" for (code, _), t in zip(similar, texts, strict=True)]
     coded["review"] = _review_flags(coded, texts)
     return CodingRun(coded, coder, messages)
-
-
-def _at(model: CodeModel) -> str:
-    """ " at 0.40" for a weighted or learned candidate whose threshold is not the default 0.5."""
-    return f" at {model.threshold:.2f}" if model.candidate in ("weighted", "learned") and model.threshold != 0.5 else ""
 
 
 def _stack_features(features: Features, rows: list[int], extra: Features | None) -> Features:
