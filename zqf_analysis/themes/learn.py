@@ -26,7 +26,7 @@ labels; 8 draws of 100 coded answers from one half of it, scored on the rest of 
 per-code Cohen's kappa was 0.45 for the codebook alone, 0.53 for ``weighted``, 0.55 for ``learned``,
 0.54 for ``classifier`` and 0.56 when each code takes the candidate that its inner cross-validation
 scores best; logistic regression on TF-IDF, on wordllama vectors, or on either plus the codebook's
-decisions scored 0.32-0.44 (see the README's themes section and bench/results/themes_real.json).
+decisions scored 0.32-0.44 (see docs/coding.md and bench/results/themes_real.json).
 Also tried on half A and left out (mean kappa, 5 draws, with this learner at 0.495 beside
 them): one calibrated logistic regression per code stacking the codebook's decisions, the learned
 scores, similarities to the codes' descriptions and character n-gram and word-vector classifiers
