@@ -9,7 +9,8 @@ How it is kept honest:
 - the answers are split once into halves A and B (seeded). The learner's design and its constants
   were chosen by looking at half A only; the learned coder is scored on half B: 10 draws of 100
   coded answers from B, each scored on the rest of B, and the coder's own 5-fold estimate on each
-  sample beside what it then scored;
+  sample beside what it then scored; the same with samples of 50 and 200 (``--sizes``; no estimate,
+  and 200 leaves only 59 answers to score on, so those figures are the noisiest);
 - discovered themes: ARI against the human super-categories (answers with one category) and
   sub-codes (answers with one sub-code), 10 seeds per method, on each half, beside TF-IDF + k-means
   and a chance baseline (permuted labels).
@@ -147,55 +148,61 @@ def codebook_alone(frame: pd.DataFrame, codebook) -> dict:
     return _scores(list(frame["human"]), coded, codebook.names)
 
 
-def learned(frame: pd.DataFrame, codebook) -> dict:
-    """10 draws of 100 coded answers from ``frame``, each scored on the rest of ``frame``."""
+def learned(frame: pd.DataFrame, codebook, size: int = SAMPLE, estimate: bool = True) -> dict:
+    """10 draws of ``size`` coded answers from ``frame``, each scored on the rest of ``frame``; with
+    ``estimate``, beside the coder's own 5-fold estimate on each sample."""
     features = answer_features(frame["text"].tolist(), codebook)
     labels = label_matrix(list(frame["human"]), codebook)
     draws, chosen = [], []
     for draw in range(DRAWS):
         order = np.random.default_rng(draw).permutation(len(frame))
-        train, test = order[:SAMPLE], order[SAMPLE:]
+        train, test = order[:size], order[size:]
         start = time.perf_counter()
         coder = fit_coder(_rows(features, train), labels[train], codebook)
         coded = [c.codes for c in apply_coder(coder, _rows(features, test))]
         seconds = time.perf_counter() - start
         human = [frame["human"][i] for i in test]
         alone = [tuple(c for c, y in zip(codebook.names, features.codebook_codes[i], strict=True) if y) for i in test]
-        sample = CodedSample(
-            tuple(str(i) for i in train),
-            tuple(frame["text"][i] for i in train),
-            tuple(frame["human"][i] for i in train),
-            (True,) * SAMPLE,
-        )
-        estimate = estimate_quality(sample, codebook, bootstrap=200)["learned"].overall
         rest = _scores(human, coded, codebook.names, bootstrap=200)
-        draws.append(
-            {
-                "draw": draw,
-                "rest_mean_kappa": rest["mean_kappa"],
-                "rest_micro_f1": rest["micro_f1"],
-                "rest_kappa": rest["kappa"],
-                "codebook_mean_kappa": _scores(human, alone, codebook.names, bootstrap=10)["mean_kappa"],
-                "estimate_mean_kappa": estimate["mean_kappa"],
-                "estimate_low": estimate["mean_kappa_low"],
-                "estimate_high": estimate["mean_kappa_high"],
-                "seconds": round(seconds, 2),
-            }
-        )
+        row = {
+            "draw": draw,
+            "rest_mean_kappa": rest["mean_kappa"],
+            "rest_micro_f1": rest["micro_f1"],
+            "rest_alpha_masi": rest["alpha_masi"],
+            "rest_kappa": rest["kappa"],
+            "codebook_mean_kappa": _scores(human, alone, codebook.names, bootstrap=10)["mean_kappa"],
+            "seconds": round(seconds, 2),
+        }
+        if estimate:
+            sample = CodedSample(
+                tuple(str(i) for i in train),
+                tuple(frame["text"][i] for i in train),
+                tuple(frame["human"][i] for i in train),
+                (True,) * size,
+            )
+            own = estimate_quality(sample, codebook, bootstrap=200)["learned"].overall
+            row.update(
+                estimate_mean_kappa=own["mean_kappa"], estimate_low=own["mean_kappa_low"], estimate_high=own["mean_kappa_high"]
+            )
+        draws.append(row)
         chosen.append({m.code: m.candidate for m in coder.models})
     table = pd.DataFrame(draws)
-    inside = (table["rest_mean_kappa"] >= table["estimate_low"]) & (table["rest_mean_kappa"] <= table["estimate_high"])
-    return {
+    result = {
+        "sample": size,
         "draws": draws,
         "mean_kappa": round(float(table["rest_mean_kappa"].mean()), 4),
         "mean_kappa_sd": round(float(table["rest_mean_kappa"].std()), 4),
         "micro_f1": round(float(table["rest_micro_f1"].mean()), 4),
         "micro_f1_sd": round(float(table["rest_micro_f1"].std()), 4),
+        "alpha_masi": round(float(table["rest_alpha_masi"].mean()), 4),
         "codebook_mean_kappa_same_answers": round(float(table["codebook_mean_kappa"].mean()), 4),
-        "estimate_mean_kappa": round(float(table["estimate_mean_kappa"].mean()), 4),
-        "rest_inside_estimate_interval": f"{int(inside.sum())} of {len(table)}",
         "candidates_chosen": chosen,
     }
+    if estimate:
+        inside = (table["rest_mean_kappa"] >= table["estimate_low"]) & (table["rest_mean_kappa"] <= table["estimate_high"])
+        result["estimate_mean_kappa"] = round(float(table["estimate_mean_kappa"].mean()), 4)
+        result["rest_inside_estimate_interval"] = f"{int(inside.sum())} of {len(table)}"
+    return result
 
 
 def backends() -> list[str]:
@@ -206,7 +213,12 @@ def backends() -> list[str]:
 
 
 def themes(frame: pd.DataFrame, names: list[str], k: int) -> dict:
-    """ARI of k-means on each backend's answer vectors against the human codes, 10 seeds."""
+    """ARI of k-means on each backend's answer vectors against the human codes, 10 seeds: as the
+    package clusters (on the first principal components, ``<backend>``) and on the full vectors
+    (``<backend>_full``; ``tfidf_full`` is the plain TF-IDF + k-means baseline), with each method's
+    stability (mean ARI between the seeds' partitions)."""
+    from itertools import combinations
+
     texts = frame["text"].tolist()
     single = np.array([len(h) == 1 for h in frame["human"]])
     single_sub = np.array([len(s) == 1 for s in frame["sub"]])
@@ -215,18 +227,20 @@ def themes(frame: pd.DataFrame, names: list[str], k: int) -> dict:
     result = {}
     for name in names:
         vectors = embed_texts(texts, name)
-        runs = [cluster_vectors(vectors, k, seed) for seed in range(SEEDS)]
-        ari = [adjusted_rand(reference[single], labels[single]) for labels in runs]
-        ari_sub = [adjusted_rand(reference_sub[single_sub], labels[single_sub]) for labels in runs]
-        chance_mean, chance_p95 = chance_ari(reference[single], runs[0][single])
-        result[name] = {
-            "ari_categories": round(float(np.mean(ari)), 4),
-            "ari_categories_sd": round(float(np.std(ari)), 4),
-            "ari_subcodes": round(float(np.mean(ari_sub)), 4),
-            "ari_subcodes_sd": round(float(np.std(ari_sub)), 4),
-            "chance_mean": round(chance_mean, 4),
-            "chance_p95": round(chance_p95, 4),
-        }
+        for reduce in (False, True):
+            runs = [cluster_vectors(vectors, k, seed, reduce=reduce) for seed in range(SEEDS)]
+            ari = [adjusted_rand(reference[single], labels[single]) for labels in runs]
+            ari_sub = [adjusted_rand(reference_sub[single_sub], labels[single_sub]) for labels in runs]
+            chance_mean, chance_p95 = chance_ari(reference[single], runs[0][single])
+            result[name if reduce else f"{name}_full"] = {
+                "ari_categories": round(float(np.mean(ari)), 4),
+                "ari_categories_sd": round(float(np.std(ari)), 4),
+                "ari_subcodes": round(float(np.mean(ari_sub)), 4),
+                "ari_subcodes_sd": round(float(np.std(ari_sub)), 4),
+                "stability": round(float(np.mean([adjusted_rand(a, b) for a, b in combinations(runs, 2)])), 4),
+                "chance_mean": round(chance_mean, 4),
+                "chance_p95": round(chance_p95, 4),
+            }
     return result
 
 
@@ -267,6 +281,7 @@ def figure(result: dict, path: Path) -> None:
     from zqf_analysis.io import save_figure
 
     names = list(result["themes_k6"]["B"])
+    backends_only = list(result["vectors_classifier"]["B"])
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     x = np.arange(len(names))
     for offset, half in ((-0.2, "A"), (0.2, "B")):
@@ -275,12 +290,12 @@ def figure(result: dict, path: Path) -> None:
     axes[0].axhline(
         result["themes_k6"]["B"][names[0]]["chance_p95"], color="grey", linestyle=":", label="chance p95 (categories)"
     )
-    axes[0].set_xticks(x, names)
-    axes[0].set_title("Discovered themes (k=6): ARI vs sub-codes", fontsize=9)
+    axes[0].set_xticks(x, [n.replace("_full", "\nfull") for n in names], fontsize=7)
+    axes[0].set_title("Discovered themes (k=6): ARI vs sub-codes ('full': no PCA)", fontsize=9)
     axes[0].legend(fontsize=7)
-    values = [result["vectors_classifier"]["B"][n]["mean_kappa"] for n in names]
-    axes[1].bar(x, values, color="#3182bd")
-    axes[1].set_xticks(x, names)
+    values = [result["vectors_classifier"]["B"][n]["mean_kappa"] for n in backends_only]
+    axes[1].bar(np.arange(len(backends_only)), values, color="#3182bd")
+    axes[1].set_xticks(np.arange(len(backends_only)), backends_only)
     axes[1].set_title("Logistic regression on the vectors, 100 coded: mean kappa", fontsize=9)
     fig.suptitle("Embedding backends on 517 real coded answers (half B unless shown)", fontsize=10)
     fig.tight_layout()
@@ -292,6 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--codebook", help="a hand-written codebook YAML for the categories (kept outside the repo)")
     parser.add_argument("--quick", action="store_true", help="3 draws and 3 seeds (a smoke run)")
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[50, 100, 200],
+        help="sizes of the coded sample drawn from half B (default 50,100,200; the coder's own estimate for 100 only)",
+    )
     args = parser.parse_args(argv)
     folder = find_data()
     if folder is None:
@@ -316,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
         for label, part in (("all", frame), ("A", a), ("B", b)):
             result[f"codebook_{name}"][f"alone_{label}"] = codebook_alone(part, codebook)
         result[f"codebook_{name}"]["learned_B"] = learned(b, codebook)
+        for size in args.sizes:
+            if size != SAMPLE:
+                result[f"codebook_{name}"][f"learned_B_{size}"] = learned(b, codebook, size, estimate=False)
     names = backends()
     for k in (6, 10):
         result[f"themes_k{k}"] = {label: themes(part, names, k) for label, part in (("A", a), ("B", b))}
@@ -332,11 +356,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{block['learned_B']['mean_kappa']:.3f} +- {block['learned_B']['mean_kappa_sd']:.3f}, micro-F1 "
             f"{block['learned_B']['micro_f1']:.3f}; its own CV estimate {block['learned_B']['estimate_mean_kappa']:.3f}"
         )
-    for name, row in result["themes_k6"]["B"].items():
-        print(
-            f"[themes k=6, half B] {name}: ARI categories {row['ari_categories']:.3f}, "
-            f"sub-codes {row['ari_subcodes']:.3f}"
-        )
+    for half in ("A", "B"):
+        for name, row in result["themes_k6"][half].items():
+            print(
+                f"[themes k=6, half {half}] {name}: ARI categories {row['ari_categories']:.3f}, "
+                f"sub-codes {row['ari_subcodes']:.3f}, stability {row['stability']:.3f}"
+            )
     print(f"written: {RESULTS / stem}.json")
     return 0
 

@@ -16,6 +16,7 @@ from zqf_analysis.themes.codebook import (
     load_codebook,
     normal_words,
     parse_codebook,
+    word_stem,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,9 +184,7 @@ def test_a_specific_code_comes_before_the_fallback_code_within_a_segment():
 
 def test_similarity_fallback_names_the_code_and_its_similarity():
     """No Q8 indicator occurs in this answer; it is closest to limited recognition's description."""
-    coding = code_answer(
-        "A certificate from one institution means nothing at another", load_codebook(Q8_CODEBOOK)
-    )
+    coding = code_answer("A certificate from one institution means nothing at another", load_codebook(Q8_CODEBOOK))
     assert coding.primary == "limited_recognition" and coding.review
     match = re.search(r"similarity (0\.\d\d) to limited_recognition \(segment 1\)", coding.evidence)
     assert match and float(match.group(1)) >= 0.20
@@ -194,9 +193,7 @@ def test_similarity_fallback_names_the_code_and_its_similarity():
 def test_below_the_threshold_or_switched_off_the_fallback_code_is_given():
     codebook = load_codebook(Q8_CODEBOOK)
     far = code_answer("Difficult to balance work, family and study", codebook)
-    assert far.primary == "other" and re.search(
-        r"best similarity 0\.\d\d to \w+ is below 0\.20", far.evidence
-    )
+    assert far.primary == "other" and re.search(r"best similarity 0\.\d\d to \w+ is below 0\.20", far.evidence)
     off = parse_codebook({**FRUIT, "similarity_threshold": False})
     assert off.similarity_threshold is None
     assert code_answer("The fruit is far too pricey", off).evidence == "no indicator matched"
@@ -239,12 +236,68 @@ def test_q8_coder_on_held_out_sets_of_other_surveys_answers(name, answers):
         ("Q13", "q13_good_practices.yaml", "17", "quality_assurance"),  # approval of the Senate
     ],
 )
-def test_q2_and_q13_codebooks_are_found_and_code_answers_as_a_reader_would(
-    question, name, response_id, primary
-):
+def test_q2_and_q13_codebooks_are_found_and_code_answers_as_a_reader_would(question, name, response_id, primary):
     path = find_codebook(DATASET, question)
     assert path.name == name
     answers = read_text_table(DATASET / "open_responses.csv")
     answers = answers[answers["question_id"] == question]
     coded = code_answers(answers, load_codebook(path)).set_index("response_id")
     assert coded.at[response_id, "theme"] == primary
+
+
+# ------------------------------------------------------------------- inflections and split words
+
+BARRIERS = parse_codebook(
+    {
+        "codes": [
+            {"code": "money", "label": "Money", "definition": "d", "indicators": ["fund", "textbook"]},
+            {"code": "promotion", "label": "Promotion", "definition": "d", "indicators": ["marketing"]},
+            {"code": "workload", "label": "Workload", "definition": "d", "indicators": ["workload", "study"]},
+        ]
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "text, codes",
+    [
+        ("No funds", ("money",)),
+        ("Funding is short", ("money",)),
+        ("The course is not funded", ("money",)),
+        ("Our fund's rules", ("money",)),
+        ("Too many studies", ("workload",)),  # -ies -> y
+        ("The text book is old", ("money",)),  # one-word indicator written as two words
+        ("Work-load too high", ("workload",)),
+        ("Poor marketing", ("promotion",)),
+        ("It was never marketed", ("promotion",)),
+        # an indicator in -ing is a noun: "marketing" does not match the bare "market"
+        ("Not responsive to the labour market", ()),
+        ("A fundamental problem", ()),  # a longer word is not an inflection
+    ],
+)
+def test_a_plain_indicator_matches_its_inflections_and_split_spellings(text, codes):
+    assert code_answer(text, BARRIERS).codes == codes
+
+
+def test_word_stems_drop_inflections_only():
+    assert [word_stem(w) for w in ("funds", "funding", "funded", "fund's")] == ["fund"] * 4
+    assert [word_stem(w) for w in ("classes", "planned", "preparing", "prepare")] == [
+        "class",
+        "plan",
+        "prepar",
+        "prepar",
+    ]
+    # derivations keep their own stem; short words and -ss / -us / -is endings are left alone
+    assert word_stem("publicity") != word_stem("public") and word_stem("completion") != word_stem("complete")
+    assert [word_stem(w) for w in ("bus", "class", "focus", "analysis", "need")] == [
+        "bus",
+        "class",
+        "focus",
+        "analysis",
+        "need",
+    ]
+
+
+def test_evidence_names_the_indicator_and_the_words_that_matched_it():
+    coding = code_answer("The text book costs too much", BARRIERS)
+    assert coding.evidence == 'money: "text book" (textbook, segment 1)'

@@ -221,3 +221,16 @@ def test_learning_is_deterministic():
     second = code_with_sample(frame, CODEBOOK, _sample(frame.head(20), ANSWERS[:20])).coded
     pd.testing.assert_frame_equal(first, second)
     assert np.isfinite(first["confidence"]).all()
+
+
+def test_an_indicator_matched_in_another_form_is_a_feature_of_its_own():
+    """ "fund" matches "fund", "funds" and "funding" alike in the codebook, but the learner keeps the
+    word as written and its other forms apart, so a sample can trust one and not the other; a ``*``
+    prefix has one feature whatever it matched."""
+    codebook = parse_codebook(
+        {"codes": [{"code": "money", "label": "Money", "definition": "Funds.", "indicators": ["fund", "budg*"]}]}
+    )
+    features = answer_features(["no fund", "no funds", "no funding", "the budget", "budgets"], codebook)
+    assert features.indicator_keys == ["money:fund", "money:fund (inflected)", "money:budg*"]
+    assert features.codebook_codes[:, 0].tolist() == [1, 1, 1, 1, 1]
+    assert features.indicators.toarray().tolist() == [[1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 0, 1], [0, 0, 1]]

@@ -15,6 +15,7 @@ from zqf_analysis.themes.cluster import (
     chance_ari,
     choose_k,
     cluster_vectors,
+    reduce_vectors,
     renumber,
     stability,
     top_terms,
@@ -218,3 +219,24 @@ def test_file_parameters_share_one_rule():
         check_file_parameter("coded_sample", "x.csv", lambda v: False)
     with pytest.raises(DataError, match="coded_sample: file not found"):
         ThemeParams(coded_sample="missing.csv").coded_sample_path()
+
+
+def test_vectors_are_reduced_to_their_first_principal_components_before_k_means():
+    """40 points in 12 dimensions: k-means reads their first 8 principal components, each row scaled
+    to unit length; with fewer than 4 points per component (31) or no more dimensions than 8, they
+    are left as they are."""
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(40, 12))
+    reduced = reduce_vectors(vectors, k=3)
+    assert reduced.shape == (40, 8)
+    assert np.allclose(np.linalg.norm(reduced, axis=1), 1.0)
+    assert reduce_vectors(vectors[:31], k=3).shape == (31, 12)
+    assert reduce_vectors(vectors[:, :8], k=3).shape == (40, 8) and np.allclose(
+        reduce_vectors(vectors[:, :8], k=3), vectors[:, :8]
+    )
+    assert reduce_vectors(vectors, k=10).shape == (40, 10)  # k components when k is more than 8
+    # two groups apart along one direction, 40 noisy dimensions: reduced, k-means finds the groups
+    groups = np.repeat([0, 1], 30)
+    noisy = rng.normal(0, 1, (60, 40))
+    noisy[:, 0] += np.where(groups == 0, -4, 4)
+    assert abs(adjusted_rand(groups, cluster_vectors(noisy, 2, seed=0))) == 1.0

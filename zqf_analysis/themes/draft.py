@@ -43,7 +43,7 @@ class Discovered:
 def discover_themes(answers: pd.DataFrame, k="auto", backend: str | None = None, seed: int = 0) -> Discovered:
     """Cluster the segments of ``answers`` (``response_id, text``) with k-means: k given, or chosen by
     silhouette ("auto"); the centres are the mean of each cluster's vectors."""
-    from zqf_analysis.themes.cluster import choose_k, cluster_vectors, top_terms
+    from zqf_analysis.themes.cluster import choose_k, cluster_vectors, renumber, top_terms
     from zqf_analysis.themes.embed import DEFAULT_BACKEND, embed_texts
 
     backend = backend or DEFAULT_BACKEND
@@ -55,9 +55,15 @@ def discover_themes(answers: pd.DataFrame, k="auto", backend: str | None = None,
         k, _ = choose_k(vectors, seed)
     elif k > len(segments):
         raise DataError(f"k={k} is more than the {len(segments)} segments to cluster")
-    labels = cluster_vectors(vectors, k, seed)
-    k = int(labels.max()) + 1
-    centres = np.vstack([vectors[labels == c].mean(axis=0) for c in range(k)])
+    clusters = cluster_vectors(vectors, k, seed)
+    centres = np.vstack([vectors[clusters == c].mean(axis=0) for c in range(int(clusters.max()) + 1)])
+    # k-means ran on the leading principal components; each segment then goes to its nearest centre in
+    # the full space, the rule by which the unchanged draft codes answers (so they agree exactly).
+    nearest = ((vectors[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    kept = [c for c in range(len(centres)) if (nearest == c).any()]
+    labels = renumber(np.searchsorted(kept, nearest))
+    centres = centres[[int(nearest[np.flatnonzero(labels == c)[0]]) for c in range(len(kept))]]
+    k = len(kept)
     terms = top_terms(segments["segment"].tolist(), labels)
     return Discovered(segments.assign(cluster=labels), vectors, centres, terms, k, backend)
 
