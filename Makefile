@@ -74,7 +74,7 @@ test: $(INSTALLED) ## Run the whole test suite (what CI runs)
 # The edit-test loop: every test but those marked slow (they execute notebooks or build a report) or
 # browser (headless chromium); under a minute on a 2-core machine.
 test-fast: $(INSTALLED) ## Run the tests that execute no notebook and open no browser (under a minute)
-	@$(BIN)/python -m pytest -q -m "not slow and not browser"
+	@$(BIN)/python -m pytest -q -m "not slow and not browser" -n auto
 
 lab: $(INSTALLED) ## Start JupyterLab on notebooks/ with the package's kernel
 	@$(BIN)/jupyter lab notebooks/
