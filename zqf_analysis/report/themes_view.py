@@ -125,7 +125,10 @@ def all_quotes(result, limit: int = FULL_PAGE_QUOTES) -> HTML:
 
 
 def limited(frame: pd.DataFrame, caption: str, limit: int = MAX_ROWS) -> HTML:
-    """A table of at most ``limit`` rows, its caption saying how many there are and where the rest is."""
+    """A table of at most ``limit`` rows, its caption saying how many there are and where the rest is; no
+    rows: the caption alone, as a note (an empty table under "0 ..." reads as something missing)."""
+    if frame.empty:
+        return show.note(f"{caption}.")
     if len(frame) > limit:
         caption += f" (the first {limit} of {len(frame)}; all in tables.xlsx)"
     return show.table(frame.head(limit), caption=caption)
