@@ -59,3 +59,11 @@ def test_the_small_sample_sentence_says_how_wide_and_only_when_wide():
     assert wide_intervals_sentence([{"question_id": "Q2", "option": "A", "base": 1260, "ci_low": low,
                                      "ci_high": high}]) == ""
     assert wide_intervals_sentence([]) == ""
+
+
+def test_every_interval_method_has_the_name_a_reader_knows():
+    from zqf_analysis.stats.intervals import CI_METHOD_NAMES, CI_METHODS, interval_settings
+
+    assert set(CI_METHOD_NAMES) == set(CI_METHODS)
+    assert interval_settings(0.9, "beta").label == "90% Clopper-Pearson interval"
+    assert interval_settings().label == "95% Wilson score interval"

@@ -217,4 +217,4 @@ def test_discovered_themes_count_a_response_under_every_theme_its_points_fall_in
     found = index.theme_findings(index._read_csv(path), None)
     assert found["base"] == 2 and found["column"] == "cluster_label"
     assert [(r["theme"], r["count"], r["share"]) for r in found["rows"]] == [("x", 2, "100.0%"), ("y", 1, "50.0%")]
-    assert found["rows"][1]["interval"] == "95% wilson interval 9.5–90.5%"  # Wilson for 1 of 2
+    assert found["rows"][1]["interval"] == "95% Wilson score interval 9.5–90.5%"  # Wilson for 1 of 2

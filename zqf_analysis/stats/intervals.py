@@ -11,6 +11,15 @@ from zqf_analysis.errors import DataError
 
 #: The interval methods of ``statsmodels.stats.proportion.proportion_confint``.
 CI_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal", "binom_test")
+#: Each method's name as a reader knows it (statsmodels' ``proportion_confint`` names them in code).
+CI_METHOD_NAMES = {
+    "wilson": "Wilson score",
+    "beta": "Clopper-Pearson",
+    "jeffreys": "Jeffreys",
+    "agresti_coull": "Agresti-Coull",
+    "normal": "normal-approximation (Wald)",
+    "binom_test": "binomial-test",
+}
 
 
 @dataclass(frozen=True)
@@ -26,7 +35,8 @@ class IntervalSettings:
 
     @property
     def label(self) -> str:
-        return f"{self.confidence:.0%} {self.ci_method} interval"
+        """``95% Wilson score interval``: the level and the method by its usual name."""
+        return f"{self.confidence:.0%} {CI_METHOD_NAMES[self.ci_method]} interval"
 
 
 def interval_settings(confidence: float | str = 0.95, ci_method: str = "wilson") -> IntervalSettings:
