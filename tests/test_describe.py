@@ -328,7 +328,7 @@ def test_02_describe_runs_on_an_export_without_claims(tmp_path):
     q11 = [cell for cell in export_column(SYNTHETIC / "export.csv", 11) if cell]
     assert (q11.count("I agree"), len(q11)) == (26, 38)
     low, high = proportion_confint(26, 38, alpha=0.05, method="jeffreys")
-    assert "Intervals: 95% jeffreys interval from statsmodels' proportion_confint." in page_text(shown)
+    assert "Intervals: 95% Jeffreys interval from statsmodels' proportion_confint." in page_text(shown)
     table = next(rows for rows in all_tables(shown) if rows[0][:1] == ["option"] and rows[1][0] == "I agree")
     assert table[1] == ["I agree", "26", "38", "68.4%", f"{100 * low:.1f}%", f"{100 * high:.1f}%", "tabulated"]
 
