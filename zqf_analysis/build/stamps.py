@@ -112,13 +112,18 @@ def _remove_make_records(build: Path) -> None:
 
 
 def _dataset_stamp(plan: Plan, stamp: Path) -> dict:
-    """The dataset's file listing and SHA-256; the hash is reused while sizes and times are unchanged."""
+    """The dataset's file listing (its declarations file too) and SHA-256; the hash is reused while sizes
+    and times are unchanged."""
+    from zqf_analysis.data.declarations import declarations_file
     from zqf_analysis.report.provenance import dataset_files, dataset_sha256
 
     listing = {
         p.relative_to(plan.dataset).as_posix(): [p.stat().st_size, p.stat().st_mtime_ns]
         for p in dataset_files(plan.dataset)
     }
+    declared = declarations_file(plan.dataset)  # read with the questionnaire: an input like the raw files
+    if declared is not None:
+        listing[f"declarations:{declared}"] = [declared.stat().st_size, declared.stat().st_mtime_ns]
     try:
         previous = json.loads(stamp.read_text(encoding="utf-8"))
         if previous.get("files") == listing and previous.get("path") == str(plan.dataset):

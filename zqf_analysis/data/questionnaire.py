@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from zqf_analysis.data.consent import ConsentRule, parse_consent
+from zqf_analysis.data.declarations import declarations_file, with_declarations
 from zqf_analysis.errors import DataError
 
 QUESTION_TYPES = ("institution", "open", "single", "multi", "ranking", "scale")
@@ -166,17 +167,26 @@ def safe_load_yaml(text: str) -> object:
 
 
 def load_questionnaire(path: str | Path) -> Questionnaire:
-    """Read and check ``questionnaire.yaml``; raises :class:`DataError` naming the question at fault."""
+    """Read and check ``questionnaire.yaml``, with the dataset's analysis declarations if it has any
+    (``data/declarations/<dataset>.yaml``, :mod:`zqf_analysis.data.declarations`); raises
+    :class:`DataError` naming the file and the question at fault."""
     path = Path(path)
+    raw = _read_yaml(path, "questionnaire file not found")
+    declared = declarations_file(path.parent)
+    if declared is not None:
+        raw = with_declarations(raw, _read_yaml(declared, "declarations file not found"), declared)
+    return parse_questionnaire(raw, source=path)
+
+
+def _read_yaml(path: Path, missing: str) -> object:
     if not path.is_file():
-        raise DataError("questionnaire file not found", file=path)
+        raise DataError(missing, file=path)
     try:
-        raw = safe_load_yaml(path.read_text(encoding="utf-8"))
+        return safe_load_yaml(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise DataError(f"not valid UTF-8 ({exc.reason} at byte {exc.start})", file=path) from exc
     except yaml.YAMLError as exc:
         raise DataError(f"not valid YAML: {exc}", file=path) from exc
-    return parse_questionnaire(raw, source=path)
 
 
 def parse_questionnaire(raw: object, source: str | Path = "questionnaire") -> Questionnaire:

@@ -1,6 +1,6 @@
-"""Provenance: what a reader needs to reproduce a page (the dataset's SHA-256 over its raw files, the
-package version, the git commit, the parameters, the consent rule applied and the date) and the escaped
-header that shows it."""
+"""Provenance: what a reader needs to reproduce a page (the dataset's SHA-256 over its raw files, its
+analysis declarations file with its SHA-256, the package version, the git commit, the parameters, the
+consent rule applied and the date) and the escaped header that shows it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from zqf_analysis import __version__
+from zqf_analysis.data.declarations import declarations_sha256
 
 
 def dataset_files(folder: str | Path) -> list[Path]:
@@ -76,6 +77,7 @@ def provenance(
         "notebook": notebook,
         "dataset": shown_dataset or str(dataset),
         "dataset_sha256": dataset_sha256(dataset),
+        "declarations": declarations_sha256(dataset),
         "package_version": __version__,
         "git_commit": git_commit(root),
         "parameters": {str(k): parameters[k] for k in sorted(parameters)},
@@ -108,6 +110,7 @@ def provenance_html(record: Mapping, links: Mapping[str, str] | None = None) -> 
         ("Notebook", f"<code>{esc(str(record.get('notebook', '')))}</code>"),
         ("Dataset", f"<code>{esc(str(record.get('dataset', '')))}</code>"),
         ("Dataset SHA-256", f"<code>{esc(str(record.get('dataset_sha256', '')))}</code>"),
+        ("Declarations", esc(str(record.get("declarations", "none")))),
         ("Package", f"zqf-analysis {esc(str(record.get('package_version', '')))}"),
         ("Git commit", f"<code>{esc(str(record.get('git_commit', '')))}</code>"),
         ("Parameters", params or "(defaults)"),

@@ -197,14 +197,19 @@ def codebook_questions(dataset: Path) -> set[str]:
 
 def listing_stamp(dataset: Path) -> str:
     """A cheap stamp of a dataset folder: the SHA-256 of its files' relative paths, sizes and
-    modification times (no file is read), so the cached profile is reused while nothing changed."""
+    modification times, and its declarations file's (no file is read), so the cached profile is reused
+    while nothing changed."""
     import hashlib
 
+    from zqf_analysis.data.declarations import declarations_file
     from zqf_analysis.report.provenance import dataset_files
 
     listing = [
         (p.relative_to(dataset).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in dataset_files(dataset)
     ]
+    declared = declarations_file(dataset)  # themes: declared there changes the plan too
+    if declared is not None:
+        listing.append((str(declared), declared.stat().st_size, declared.stat().st_mtime_ns))
     return hashlib.sha256(json.dumps(listing).encode("utf-8")).hexdigest()
 
 
