@@ -39,3 +39,22 @@ class DataError(ValueError):
         if self.column:
             where.append(f"column {self.column}")
         return f"{', '.join(where)}: {self.problem}" if where else self.problem
+
+
+def check_whole_number(name: str, value: object, minimum: int, more: str = "") -> int:
+    """The rule every whole-number parameter shares (k, seed, min_base, min_disclosure, min_answers): a
+    whole number of at least ``minimum``, a digit string from a command line read as one; else a
+    DataError naming the parameter and what was expected (``more`` added to it as written).
+
+    >>> check_whole_number("seed", "7", 0)
+    7
+    >>> check_whole_number("min_base", True, 1)
+    Traceback (most recent call last):
+    ...
+    zqf_analysis.errors.DataError: parameter min_base=True: expected a whole number of at least 1
+    """
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise DataError(f"parameter {name}={value!r}: expected a whole number of at least {minimum}{more}")
+    return value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zqf_analysis.errors import DataError
+from zqf_analysis.errors import DataError, check_whole_number
 
 #: Adjustment methods across the family of tests of one group variable, by their statsmodels name
 #: (``statsmodels.stats.multitest.multipletests``).
@@ -38,11 +38,7 @@ def check_min_base(value: object) -> int:
     >>> check_min_base("5")
     5
     """
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise DataError(f"parameter min_base={value!r}: expected a whole number of at least 1")
-    return value
+    return check_whole_number("min_base", value, 1)
 
 
 def check_min_disclosure(value: object) -> int:
@@ -51,14 +47,7 @@ def check_min_disclosure(value: object) -> int:
     >>> check_min_disclosure("3")
     3
     """
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise DataError(
-            f"parameter min_disclosure={value!r}: expected a whole number of at least 1 (the smallest group shown "
-            "on its own; 3 by default)"
-        )
-    return value
+    return check_whole_number("min_disclosure", value, 1, " (the smallest group shown on its own; 3 by default)")
 
 
 def split_by(value: object) -> list[str]:

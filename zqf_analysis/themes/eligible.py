@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from zqf_analysis.data.text import is_substantive, normalise_text
-from zqf_analysis.errors import DataError
+from zqf_analysis.errors import check_whole_number
 
 #: The fewest substantive answers a themes run is planned for: below it, clusters and their intervals
 #: say nothing (6 answers made 4 "themes"); the answers are listed instead.
@@ -36,11 +36,7 @@ def check_min_answers(value: object) -> int:
     >>> check_min_answers("20"), check_min_answers(5)
     (20, 5)
     """
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-        raise DataError(f"parameter min_answers={value!r}: expected a whole number of at least 2")
-    return value
+    return check_whole_number("min_answers", value, 2)
 
 
 def looks_like_name(text: str) -> bool:

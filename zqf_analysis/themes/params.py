@@ -8,7 +8,7 @@ libraries.
 
 from __future__ import annotations
 
-from zqf_analysis.errors import DataError
+from zqf_analysis.errors import DataError, check_whole_number
 
 #: Embedding backends (see :mod:`zqf_analysis.themes.embed`).
 BACKENDS = ("tfidf", "wordllama", "transformer")
@@ -35,11 +35,9 @@ def check_k(value: object) -> int | str:
     >>> check_k("auto"), check_k(4), check_k("5")
     ('auto', 4, 5)
     """
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= MIN_K):
+    if value == "auto":
         return value
-    raise DataError(f"parameter k={value!r}: expected a whole number of at least {MIN_K}, or 'auto'")
+    return check_whole_number("k", value, MIN_K, ", or 'auto'")
 
 
 def check_seed(value: object) -> int:
@@ -48,11 +46,7 @@ def check_seed(value: object) -> int:
     >>> check_seed(0)
     0
     """
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise DataError(f"parameter seed={value!r}: expected a whole number of at least 0")
-    return value
+    return check_whole_number("seed", value, 0)
 
 
 #: Parameters naming a file, relative to the project root or the dataset folder ("" or "none": none).
