@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections import Counter
 
-from zqf_analysis.errors import DataError
+from zqf_analysis.errors import run_command
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -68,23 +68,13 @@ def _registrations():
     return registrations
 
 
-def run(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run the chosen command; bad input is reported on stderr with exit code 2."""
-    args = parser.parse_args(argv)
-    try:
-        return int(args.run(args) or 0)
-    except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["build"]:  # the build's parser alone: a no-op build imports no other stage
         from zqf_analysis.build.cli import build_parser as build_only
 
-        return run(build_only(), argv)
-    return run(build_parser(), argv)
+        return run_command(build_only(), argv)
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -58,3 +58,17 @@ def check_whole_number(name: str, value: object, minimum: int, more: str = "") -
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise DataError(f"parameter {name}={value!r}: expected a whole number of at least {minimum}{more}")
     return value
+
+
+def run_command(parser, argv: list[str] | None = None) -> int:
+    """Parse ``argv`` with the argparse ``parser`` and run the chosen command (``args.run(args)``); bad
+    input (a :class:`DataError`) is reported on stderr as ``error: <message>`` with exit code 2. The
+    command lines of the package (``python -m zqf_analysis``, ``python -m zqf_analysis.build``) share it."""
+    import sys
+
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 
 from zqf_analysis.build import plan as planning
-from zqf_analysis.errors import DataError
+from zqf_analysis.errors import run_command
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -86,9 +85,4 @@ def main(argv: list[str] | None = None) -> int:
     input is reported on stderr with exit code 2."""
     parser = argparse.ArgumentParser(prog="python -m zqf_analysis.build", description=__doc__)
     add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.run(args) or 0)
-    except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(parser, argv)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from zqf_analysis.data.columns import RESPONSE_ID_COLUMNS, is_metadata, is_personal, normal
 from zqf_analysis.data.detect import delimiter_setting, text_format
-from zqf_analysis.data.files import read_text_table, xlsx_engine
+from zqf_analysis.data.files import read_text_table, rows_below, xlsx_engine
 from zqf_analysis.data.questionnaire import is_other_label
 from zqf_analysis.data.text import is_substantive, redact
 from zqf_analysis.errors import DataError
@@ -128,13 +128,7 @@ def _xlsx_table(path: Path, sheet: str | int | None) -> pd.DataFrame:
         raise DataError("the workbook's sheet is empty", file=path)
     widest = max(filled)
     header = next(i for i, n in enumerate(filled) if n >= max(1, widest // 2))  # title rows hold one cell
-    body = grid.iloc[header + 1 :].reset_index(drop=True)
-    body.columns = [str(c).strip() for c in grid.iloc[header]]
-    body = body.loc[:, [c != "" for c in body.columns]]
-    body = body[(body != "").any(axis=1)].reset_index(drop=True)
-    if body.empty:
-        raise DataError("the workbook has a header but no data rows", file=path)
-    return body
+    return rows_below(grid, header, path)
 
 
 # ------------------------------------------------------------------------------------- inference

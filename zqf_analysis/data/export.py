@@ -32,7 +32,14 @@ from zqf_analysis.data.columns import (  # noqa: F401 - FORM_METADATA_COLUMNS to
     normal,
 )
 from zqf_analysis.data.detect import TextFormat, text_format
-from zqf_analysis.data.files import csv_header, csv_memory_pool, read_csv_arrow_table, read_text_table, xlsx_engine
+from zqf_analysis.data.files import (
+    csv_header,
+    csv_memory_pool,
+    read_csv_arrow_table,
+    read_text_table,
+    rows_below,
+    xlsx_engine,
+)
 from zqf_analysis.data.questionnaire import Question, Questionnaire
 from zqf_analysis.data.tabulate import (  # noqa: F401 - tabulate_export and the answer readers are part of the loader
     _distinct,
@@ -157,13 +164,7 @@ def _read_xlsx(path: Path, questionnaire: Questionnaire, sheet: str | int | None
     for position in range(min(MAX_TITLE_ROWS, len(grid))):
         cells = [normal(str(c)) for c in grid.iloc[position]]
         if sum(c in wanted for c in cells) >= max(1, len(questionnaire.questions) // 2):
-            body = grid.iloc[position + 1 :].reset_index(drop=True)
-            body.columns = [str(c).strip() for c in grid.iloc[position]]
-            body = body.loc[:, [c != "" for c in body.columns]]
-            body = body[(body != "").any(axis=1)].reset_index(drop=True)
-            if body.empty:
-                raise DataError("the workbook has a header but no data rows", file=path)
-            return body, position + 1
+            return rows_below(grid, position, path), position + 1
     raise DataError(
         f"no header row found in the first {MAX_TITLE_ROWS} rows: expected a row naming the questions "
         f"({', '.join(questionnaire.ids)} or their wording)",

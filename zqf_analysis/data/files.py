@@ -179,3 +179,14 @@ def xlsx_engine() -> str:
     major, minor = (int(part) for part in pd.__version__.split(".")[:2])
     return "calamine" if (major, minor) >= (2, 2) else "openpyxl"  # pandas reads calamine from 2.2
 
+
+def rows_below(grid: pd.DataFrame, header: int, path: Path) -> pd.DataFrame:
+    """A sheet's cells (text, blanks as "") below its header row ``header``, named by that row: unnamed
+    columns and empty rows dropped; DataError when no row is left."""
+    body = grid.iloc[header + 1 :].reset_index(drop=True)
+    body.columns = [str(c).strip() for c in grid.iloc[header]]
+    body = body.loc[:, [c != "" for c in body.columns]]
+    body = body[(body != "").any(axis=1)].reset_index(drop=True)
+    if body.empty:
+        raise DataError("the workbook has a header but no data rows", file=path)
+    return body
